@@ -1,0 +1,326 @@
+package integration_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/auditstream/auditstream/consumer"
+	chschema "github.com/auditstream/auditstream/schemas/clickhouse"
+)
+
+// TestConsumerEveryEventTypeLands: every audit and co-browsing type produced is stored in
+// its table with its data.
+func TestConsumerEveryEventTypeLands(t *testing.T) {
+	p := newPipeline(t, 3)
+	aud, audIDs := p.gen.Audit(p.audit, 14*10)
+	cob, cobIDs := p.gen.Cobrowse(p.cobrowse, 7*10, 5)
+	p.produce(t, append(aud, cob...))
+	p.runConsumer(t, p.config())
+	waitFor(t, time.Minute, "all events stored", func() bool {
+		return p.rowCount(t, chschema.TableAudit) >= 140 && p.rowCount(t, chschema.TableCobrowse) >= 70
+	})
+	p.requireExactly(t, chschema.TableAudit, audIDs)
+	p.requireExactly(t, chschema.TableCobrowse, cobIDs)
+
+	types := func(table string) map[string]uint64 {
+		rows, err := p.ch.Query(context.Background(), fmt.Sprintf("SELECT toString(type), count() FROM %s.%s GROUP BY type", p.db, table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]uint64{}
+		for rows.Next() {
+			var k string
+			var n uint64
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			out[k] = n
+		}
+		return out
+	}
+	wantAudit := map[string]uint64{}
+	for _, ty := range []string{"START_CALL", "MESSENGER_SEND", "LIVE_VIEW", "LOGGED_IN", "ONLINE_STATUS_ONLINE",
+		"ONLINE_STATUS_OFFLINE", "STATUS_CHANGE", "ROLE_CHANGE", "PERMISSION_CHANGE", "PLUGIN_CHANGE",
+		"SETTINGS_CHANGE", "MEETING_CHANGE", "CONFERENCE_AGENT", "CONFERENCE_RECORDING"} {
+		wantAudit[ty] = 10
+	}
+	if got := types(chschema.TableAudit); !maps.Equal(got, wantAudit) {
+		t.Errorf("audit types %v, want %v", got, wantAudit)
+	}
+	wantCob := map[string]uint64{"CLICK": 10, "SCROLL": 10, "FORM": 10, "INPUT": 10, "PAGE-CHANGE": 10, "SELECTION": 10, "CUSTOM_EVENT": 10}
+	if got := types(chschema.TableCobrowse); !maps.Equal(got, wantCob) {
+		t.Errorf("cobrowse types %v, want %v", got, wantCob)
+	}
+	// Payload columns carry the data (spot checks of lists, flags and JSON).
+	var perms, agents uint64
+	var masked uint8
+	ctx := context.Background()
+	if err := p.ch.QueryRow(ctx, fmt.Sprintf("SELECT sum(length(permissions)), sum(length(joined_agents)) FROM %s.%s", p.db, chschema.TableAudit)).Scan(&perms, &agents); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ch.QueryRow(ctx, fmt.Sprintf("SELECT min(input_masked) FROM %s.%s WHERE type = 'INPUT'", p.db, chschema.TableCobrowse)).Scan(&masked); err != nil {
+		t.Fatal(err)
+	}
+	if perms == 0 || agents == 0 || masked != 1 {
+		t.Errorf("payload columns empty: permissions %d joined_agents %d input_masked %d", perms, agents, masked)
+	}
+}
+
+// TestConsumerGroupSharesWork: two members of one group split the partitions and together
+// store every event once.
+func TestConsumerGroupSharesWork(t *testing.T) {
+	p := newPipeline(t, 6)
+	cob, ids := p.gen.Cobrowse(p.cobrowse, 20_000, 500)
+	_, regA := p.runConsumer(t, p.config())
+	_, regB := p.runConsumer(t, p.config())
+	waitFor(t, time.Minute, "both members to own partitions", func() bool {
+		gs, err := p.env.Admin().DescribeGroups(context.Background(), p.group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := gs[p.group]
+		if len(g.Members) != 2 || g.State != "Stable" {
+			return false
+		}
+		for _, m := range g.Members {
+			if a, ok := m.Assigned.AsConsumer(); !ok || len(a.Topics) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	p.produce(t, cob)
+	waitFor(t, 2*time.Minute, "all events stored", func() bool { return p.rowCount(t, chschema.TableCobrowse) >= 20_000 })
+	dups := p.requireExactly(t, chschema.TableCobrowse, ids)
+	a, b := consumed(t, regA), consumed(t, regB)
+	t.Logf("member A consumed %v, member B %v, duplicate rows %d", a, b, dups)
+	if a == 0 || b == 0 {
+		t.Fatalf("work not shared: A %v, B %v", a, b)
+	}
+}
+
+func consumed(t *testing.T, reg *prometheus.Registry) float64 {
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, mf := range mfs {
+		if mf.GetName() == "auditstream_consumer_records_consumed_total" {
+			for _, m := range mf.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return n
+}
+
+// TestConsumerGarbageGoesToDLQ: with 1% garbage, every bad record is in the dead-letter
+// topic with its reason and every good record is stored.
+func TestConsumerGarbageGoesToDLQ(t *testing.T) {
+	p := newPipeline(t, 3)
+	good, ids := p.gen.Cobrowse(p.cobrowse, 9_900, 200)
+	bad := p.gen.Garbage(p.cobrowse, 100)
+	var recs []*kgo.Record
+	for i, r := range good {
+		recs = append(recs, r)
+		if i%99 == 0 && len(bad) > 0 {
+			recs, bad = append(recs, bad[0]), bad[1:]
+		}
+	}
+	recs = append(recs, bad...)
+	p.produce(t, recs)
+	p.runConsumer(t, p.config())
+	waitFor(t, time.Minute, "good events stored", func() bool { return p.rowCount(t, chschema.TableCobrowse) >= 9_900 })
+	p.requireExactly(t, chschema.TableCobrowse, ids)
+
+	reasons := map[consumer.Reason]int{}
+	waitFor(t, time.Minute, "100 dead letters", func() bool {
+		clear(reasons)
+		n := 0
+		err := consumer.ScanDeadLetters(context.Background(), p.dlq, func(d consumer.DeadLetter, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Topic != p.cobrowse || d.Error == "" || string(d.Key) != "garbage" {
+				t.Errorf("dead letter lacks its source, error or key: %+v", d)
+			}
+			n++
+			reasons[d.Reason]++
+			return nil
+		}, kgo.SeedBrokers(p.env.KafkaBrokers...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n >= 100
+	})
+	want := map[consumer.Reason]int{consumer.ReasonDecode: 34, consumer.ReasonUnknownSchema: 33, consumer.ReasonValidation: 33}
+	if !maps.Equal(reasons, want) {
+		t.Fatalf("dead letters by reason %v, want %v", reasons, want)
+	}
+}
+
+// TestConsumerClickHouseOutage: ClickHouse becomes unreachable (a TCP proxy in front of the
+// shared server is cut), the consumer retries the same batches and pauses fetching at its
+// buffer bound instead of growing; when ClickHouse is back, nothing is lost or shown twice.
+func TestConsumerClickHouseOutage(t *testing.T) {
+	p := newPipeline(t, 3)
+	proxy := newTCPProxy(t, p.env.ClickHouseAddr)
+	const bound = 4 << 20
+	cfg := p.config()
+	cfg.ClickHouse.Addr = []string{proxy.addr}
+	cfg.ClickHouse.DialTimeout = time.Second
+	cfg.InsertTimeout = 5 * time.Second
+	cfg.Batch = consumer.BatchPolicy{MaxRows: 100_000, MaxBytes: 1 << 20, MaxAge: 200 * time.Millisecond}
+	cfg.MaxBufferedBytes = bound
+	cfg.MaxPollRecords = 1000
+	_, reg := p.runConsumer(t, cfg)
+
+	proxy.Cut()
+	cob, ids := p.gen.Cobrowse(p.cobrowse, 60_000, 300) // ~25 MB of rows: 6x the bound
+	p.produce(t, cob)
+	waitFor(t, time.Minute, "fetching paused", func() bool { return gauge(t, reg, "auditstream_consumer_paused") == 1 })
+	var peak float64
+	var ms runtime.MemStats
+	for range 30 {
+		peak = max(peak, gauge(t, reg, "auditstream_consumer_buffered_bytes"))
+		time.Sleep(100 * time.Millisecond)
+	}
+	runtime.ReadMemStats(&ms)
+	n := consumed(t, reg)
+	t.Logf("outage: consumed %v of 60000, peak buffered %v bytes (bound %d), test-process heap in use %d MiB",
+		n, peak, bound, ms.HeapInuse>>20)
+	if slack := float64(bound + 1000*1024); peak > slack {
+		t.Fatalf("buffered %v bytes during the outage, bound %d (+ one poll)", peak, bound)
+	}
+	if n >= 60_000 {
+		t.Fatal("consumed everything during the outage: fetching was not paused")
+	}
+	if rows := p.rowCount(t, chschema.TableCobrowse); rows != 0 {
+		t.Fatalf("%d rows stored through a cut proxy", rows)
+	}
+	proxy.Restore(t)
+	waitFor(t, 2*time.Minute, "backlog stored", func() bool { return p.rowCount(t, chschema.TableCobrowse) >= 60_000 })
+	dups := p.requireExactly(t, chschema.TableCobrowse, ids)
+	t.Logf("after recovery: %d duplicate rows (collapsed by ReplacingMergeTree)", dups)
+	if gauge(t, reg, "auditstream_consumer_paused") != 0 {
+		t.Error("still paused after recovery")
+	}
+}
+
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
+}
+
+// TestConsumerSIGKILLMidBatch runs the real binary, kills it with SIGKILL while it is
+// inserting, restarts it, and checks that exactly the produced event IDs are visible.
+// Then SIGTERM must stop it cleanly within the shutdown bound.
+func TestConsumerSIGKILLMidBatch(t *testing.T) {
+	p := newPipeline(t, 4)
+	bin := filepath.Join(t.TempDir(), "auditstream")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/auditstream")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	env := append(os.Environ(),
+		"AUDITSTREAM_BROKERS="+strings.Join(p.env.KafkaBrokers, ","),
+		"AUDITSTREAM_GROUP="+p.group,
+		"AUDITSTREAM_TOPICS_AUDIT="+p.audit,
+		"AUDITSTREAM_TOPICS_COBROWSE="+p.cobrowse,
+		"AUDITSTREAM_TOPICS_DLQ="+p.dlq,
+		"AUDITSTREAM_CLICKHOUSE_ADDR="+p.env.ClickHouseAddr,
+		"AUDITSTREAM_CLICKHOUSE_DATABASE="+p.db,
+		"AUDITSTREAM_CLICKHOUSE_USERNAME="+p.env.ClickHouseUser,
+		"AUDITSTREAM_CLICKHOUSE_PASSWORD="+p.env.ClickHousePassword,
+		"AUDITSTREAM_HTTP_ADDR=127.0.0.1:0",
+		"AUDITSTREAM_BATCH_MAX_ROWS=3000",
+		"AUDITSTREAM_BATCH_MAX_AGE=300ms",
+		"AUDITSTREAM_SHUTDOWN_TIMEOUT=10s",
+	)
+	start := func() (*exec.Cmd, *strings.Builder) {
+		cmd := exec.Command(bin, "consume")
+		cmd.Env = env
+		var logs strings.Builder
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				logs.WriteString(sc.Text() + "\n")
+			}
+		}()
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd, &logs
+	}
+
+	cob, cobIDs := p.gen.Cobrowse(p.cobrowse, 60_000, 400)
+	aud, audIDs := p.gen.Audit(p.audit, 6_000)
+	p.produce(t, slices.Concat(cob[:30_000], aud))
+	first, _ := start()
+	waitFor(t, time.Minute, "the first process to insert something", func() bool {
+		return p.rowCount(t, chschema.TableCobrowse) > 5_000
+	})
+	p.produce(t, cob[30_000:])
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.Wait()
+	killedAt := p.rowCount(t, chschema.TableCobrowse)
+
+	second, logs := start()
+	waitFor(t, 2*time.Minute, "the restarted process to store everything", func() bool {
+		return p.rowCount(t, chschema.TableCobrowse) >= 60_000 && p.rowCount(t, chschema.TableAudit) >= 6_000
+	})
+	time.Sleep(time.Second) // let a straggling redelivery land before judging
+	dups := p.requireExactly(t, chschema.TableCobrowse, cobIDs)
+	dups += p.requireExactly(t, chschema.TableAudit, audIDs)
+	t.Logf("killed with %d co-browsing rows stored; after restart %d duplicate rows (collapsed by ReplacingMergeTree)", killedAt, dups)
+
+	stopAt := time.Now()
+	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- second.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("SIGTERM: exit %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no exit within 30 s of SIGTERM\n%s", logs.String())
+	}
+	t.Logf("graceful stop took %v", time.Since(stopAt))
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the logs:\n%s", logs.String())
+	}
+}
