@@ -70,7 +70,7 @@ $(GOLANGCI_LINT):
 	GOBIN=$(@D) GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 demo: up ## create the topics and emit a burst of demo events into the local services
-	$(GO) run ./cmd/auditstream topics -brokers 127.0.0.1:$(KAFKA_PORT)
+	$(GO) run ./cmd/auditstream topics -kafka-brokers 127.0.0.1:$(KAFKA_PORT)
 	$(GO) run ./cmd/auditstream emit-demo
 
 bench: up ## benchmarks (BENCH=regexp, BENCH_PKGS=packages) against the local services

@@ -37,7 +37,6 @@ func BenchmarkConsumeHotPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	cl.Close()
-	recs = nil
 	sink := &consumertest.RecordingSink{Discard: true}
 	reg := newReg()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -61,5 +60,7 @@ func BenchmarkConsumeHotPath(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	cancel()
-	<-done
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
 }

@@ -56,9 +56,9 @@ type Topics struct {
 // The fields tagged yaml:"-" are for library users; the rest can also come from a YAML
 // file (LoadConfig), AUDITSTREAM_* environment variables and flags (Settings).
 type Config struct {
-	Brokers    []string         `yaml:"brokers"`   // seed brokers; default DefaultBrokers
-	Group      string           `yaml:"group"`     // consumer group; default DefaultGroup
-	ClientID   string           `yaml:"client_id"` // Kafka client ID; default the group
+	Brokers    []string         `yaml:"kafka_brokers"` // seed brokers; default DefaultBrokers
+	Group      string           `yaml:"group"`         // consumer group; default DefaultGroup
+	ClientID   string           `yaml:"client_id"`     // Kafka client ID; default the group
 	Topics     Topics           `yaml:"topics"`
 	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
 	// Batch is the flush policy; each table has its own batch under the same policy.
@@ -184,7 +184,7 @@ func (c *Config) validate() error {
 	}
 	for _, b := range d.Brokers {
 		if b == "" {
-			return bad("brokers", "empty address")
+			return bad("kafka_brokers", "empty address")
 		}
 	}
 	return nil
@@ -297,7 +297,7 @@ func Settings() []Setting {
 			func(c *Config) string { return strconv.FormatBool(*f(c)) }}
 	}
 	return []Setting{
-		list("brokers", "Kafka seed brokers (comma-separated)", func(c *Config) *[]string { return &c.Brokers }),
+		list("kafka_brokers", "Kafka seed brokers (comma-separated)", func(c *Config) *[]string { return &c.Brokers }),
 		str("group", "consumer group", func(c *Config) *string { return &c.Group }),
 		str("client_id", "Kafka client ID (default: the group)", func(c *Config) *string { return &c.ClientID }),
 		str("topics.audit", "audit event topic", func(c *Config) *string { return &c.Topics.Audit }),

@@ -81,7 +81,7 @@ func TestLoaderPrecedence(t *testing.T) {
 		"AUDITSTREAM_CONFIG":         path,
 		"AUDITSTREAM_BATCH_MAX_ROWS": "8",
 		"AUDITSTREAM_GROUP":          "from-env",
-		"AUDITSTREAM_BROKERS":        "a:1, b:2",
+		"AUDITSTREAM_KAFKA_BROKERS":  "a:1, b:2",
 	}
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	l := NewLoader(fs)

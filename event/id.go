@@ -1,19 +1,31 @@
 package event
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
 )
 
-// NewID returns a new UUIDv7: 48 bits of Unix milliseconds, then random bits (with
-// google/uuid's monotonic counter within one millisecond in this process), so IDs
-// generated later sort later. Safe for concurrent use.
+// NewID returns a new UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random
+// bits, so IDs of later milliseconds sort later and compress well in a sorted column.
+// Safe for concurrent use.
+//
+// The random bits come from math/rand/v2's runtime ChaCha8 generator, not crypto/rand:
+// IDs must be unique, not secret, and this saves a system call and an allocation per
+// event on the producer's hot path (about 70 ns instead of 200+ ns).
 func NewID() ID {
-	// NewV7 fails only if crypto/rand fails, which since Go 1.24 crashes the program
-	// instead of returning an error.
-	return ID(uuid.Must(uuid.NewV7()))
+	return newIDAt(time.Now().UnixMilli(), rand.Uint64(), rand.Uint64())
+}
+
+// newIDAt lays out a UUIDv7 from a millisecond timestamp and two random words.
+func newIDAt(ms int64, r1, r2 uint64) ID {
+	var id ID
+	binary.BigEndian.PutUint64(id[0:8], uint64(ms)<<16|r1&0x0fff|0x7000)           // version 7 + rand_a
+	binary.BigEndian.PutUint64(id[8:16], r2&0x3fffffffffffffff|0x8000000000000000) // variant 10 + rand_b
+	return id
 }
 
 // ParseID parses the textual forms of a UUID (canonical 36-character, urn:uuid:, braced,

@@ -75,15 +75,15 @@ type checker struct {
 	size int
 }
 
-func (c *checker) str(field, s string, required bool, max int) {
+func (c *checker) str(field, s string, required bool, limit int) {
 	if c.err != nil {
 		return
 	}
 	switch {
 	case required && s == "":
 		c.err = invalid(field, RuleRequired, "")
-	case len(s) > max:
-		c.err = invalid(field, RuleTooLong, strconv.Itoa(len(s))+" bytes > "+strconv.Itoa(max))
+	case len(s) > limit:
+		c.err = invalid(field, RuleTooLong, strconv.Itoa(len(s))+" bytes > "+strconv.Itoa(limit))
 	case !utf8.ValidString(s):
 		c.err = invalid(field, RuleUTF8, "")
 	}

@@ -235,8 +235,8 @@ func (p *tcpProxy) pipe(c net.Conn) {
 	}
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 	p.mu.Unlock()
-	go func() { io.Copy(up, c); up.Close(); c.Close() }()
-	io.Copy(c, up)
+	go func() { _, _ = io.Copy(up, c); up.Close(); c.Close() }()
+	_, _ = io.Copy(c, up)
 	c.Close()
 	up.Close()
 }

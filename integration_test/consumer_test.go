@@ -278,7 +278,7 @@ func TestConsumerSIGKILLMidBatch(t *testing.T) {
 				logs.WriteString(sc.Text() + "\n")
 			}
 		}()
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 		return cmd, &logs
 	}
 
@@ -293,7 +293,7 @@ func TestConsumerSIGKILLMidBatch(t *testing.T) {
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	first.Wait()
+	_ = first.Wait() // killed: the error is the signal
 	killedAt := p.rowCount(t, chschema.TableCobrowse)
 
 	second, logs := start()

@@ -51,7 +51,7 @@ func main() {
 func run() error {
 	n := flag.Int("n", 2_000_000, "events to ingest")
 	partitions := flag.Int("partitions", 4, "partitions of the co-browsing topic")
-	brokers := flag.String("brokers", "127.0.0.1:19092", "Kafka brokers")
+	brokers := flag.String("kafka-brokers", "127.0.0.1:19092", "Kafka brokers")
 	chAddr := flag.String("clickhouse", "127.0.0.1:19000", "ClickHouse native address")
 	batchRows := flag.Int("batch-rows", consumer.DefaultBatchMaxRows, "consumer batch.max_rows (the ceiling always uses 100k)")
 	keep := flag.Bool("keep", false, "keep the topics and databases")
@@ -92,9 +92,9 @@ func run() error {
 	}
 	if !*keep {
 		defer func() {
-			adm.DeleteTopics(context.Background(), topic, dlq, auditTopic)
+			_, _ = adm.DeleteTopics(context.Background(), topic, dlq, auditTopic)
 			for _, db := range []string{ceilDB, consDB} {
-				conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+				_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
 			}
 		}()
 	}
@@ -231,7 +231,7 @@ func inserted(reg *prometheus.Registry) float64 {
 
 func rusage() time.Duration {
 	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // cannot fail for RUSAGE_SELF
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 

@@ -102,7 +102,9 @@ func runConsume(ctx context.Context, args []string) error {
 	}, func(error) {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("http server shutdown", "err", err)
+		}
 	})
 	err = g.Run()
 	log.Info("exiting", "err", err)

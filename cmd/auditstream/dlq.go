@@ -26,7 +26,7 @@ func runDLQ(ctx context.Context, args []string) error {
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("dlq "+verb, flag.ContinueOnError)
-	brokers := fs.String("brokers", envOr("AUDITSTREAM_BROKERS", consumer.DefaultBrokers), "Kafka seed brokers, comma-separated (env AUDITSTREAM_BROKERS)")
+	brokers := fs.String("kafka-brokers", defaultBrokers(), "Kafka seed brokers, comma-separated (env AUDITSTREAM_KAFKA_BROKERS)")
 	topic := fs.String("topic", envOr("AUDITSTREAM_TOPICS_DLQ", consumer.DefaultDLQTopic), "dead-letter topic (env AUDITSTREAM_TOPICS_DLQ)")
 	reason := fs.String("reason", "", "only records with this reason (decode, unknown-schema, validation)")
 	source := fs.String("source-topic", "", "only records that came from this topic")

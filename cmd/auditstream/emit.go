@@ -34,7 +34,7 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	brokers := fs.String("brokers", defaultBrokers(), "comma-separated seed brokers (default from AUDITSTREAM_KAFKA_BROKERS)")
+	brokers := fs.String("kafka-brokers", defaultBrokers(), "Kafka seed brokers, comma-separated (env AUDITSTREAM_KAFKA_BROKERS)")
 	tenants := fs.Int("tenants", 3, fmt.Sprintf("tenants (1..%d)", len(demoTenants)))
 	sessions := fs.Int("sessions", 2, "co-browsing sessions per tenant")
 	users := fs.Int("users", 2, "tenant users per tenant")

@@ -22,7 +22,7 @@ func TestEmitDemo(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := runEmitDemo(ctx, []string{"-brokers", c.ListenAddrs()[0], "-tenants", "2", "-sessions", "3", "-users", "2"}); err != nil {
+	if err := runEmitDemo(ctx, []string{"-kafka-brokers", c.ListenAddrs()[0], "-tenants", "2", "-sessions", "3", "-users", "2"}); err != nil {
 		t.Fatal(err)
 	}
 

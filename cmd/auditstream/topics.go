@@ -35,7 +35,7 @@ flags:
 `, topics.DefaultAuditTopic, topics.DefaultCobrowseTopic, topics.DefaultDLQTopic, topics.DefaultDLQRetention)
 		fs.PrintDefaults()
 	}
-	brokers := fs.String("brokers", defaultBrokers(), "comma-separated seed brokers (default from AUDITSTREAM_KAFKA_BROKERS)")
+	brokers := fs.String("kafka-brokers", defaultBrokers(), "Kafka seed brokers, comma-separated (env AUDITSTREAM_KAFKA_BROKERS)")
 	partitions := fs.Int("partitions", int(topics.DefaultPartitions), "partitions per topic (-1: broker default)")
 	replication := fs.Int("replication", int(topics.DefaultReplicationFactor), "replication factor (-1: broker default)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
