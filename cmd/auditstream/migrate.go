@@ -12,25 +12,22 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/auditstream/auditstream/consumer"
 	"github.com/auditstream/auditstream/internal/migrate"
 	chschema "github.com/auditstream/auditstream/schemas/clickhouse"
 )
 
 // Defaults of the ClickHouse flags shared by migrate, replay, sessions and activity.
-const (
-	defaultClickHouseAddr = "127.0.0.1:19000"
-	defaultDatabase       = "auditstream"
-)
-
 // chFlags are the ClickHouse connection flags of the schema and query commands.
 type chFlags struct {
 	addr, database, user, profile string
 }
 
 func (f *chFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.addr, "clickhouse", envDefault("AUDITSTREAM_CLICKHOUSE_ADDR", defaultClickHouseAddr), "ClickHouse native protocol address (env AUDITSTREAM_CLICKHOUSE_ADDR)")
-	fs.StringVar(&f.database, "database", defaultDatabase, "ClickHouse database")
-	fs.StringVar(&f.user, "clickhouse-user", envDefault("AUDITSTREAM_CLICKHOUSE_USER", "default"), "ClickHouse user (env AUDITSTREAM_CLICKHOUSE_USER; password from AUDITSTREAM_CLICKHOUSE_PASSWORD)")
+	// The same flag and environment names as `auditstream consume` (consumer.Settings).
+	fs.StringVar(&f.addr, "clickhouse-addr", envDefault("AUDITSTREAM_CLICKHOUSE_ADDR", consumer.DefaultClickHouseAddr), "ClickHouse native protocol address (env AUDITSTREAM_CLICKHOUSE_ADDR)")
+	fs.StringVar(&f.database, "clickhouse-database", envDefault("AUDITSTREAM_CLICKHOUSE_DATABASE", consumer.DefaultDatabase), "ClickHouse database (env AUDITSTREAM_CLICKHOUSE_DATABASE)")
+	fs.StringVar(&f.user, "clickhouse-username", envDefault("AUDITSTREAM_CLICKHOUSE_USERNAME", "default"), "ClickHouse user (env AUDITSTREAM_CLICKHOUSE_USERNAME; password from AUDITSTREAM_CLICKHOUSE_PASSWORD)")
 	fs.StringVar(&f.profile, "profile", "auto", "schema profile: auto (from the server version), modern or legacy")
 }
 
@@ -44,7 +41,7 @@ func envDefault(key, def string) string {
 // open connects without selecting a database (migrate creates it) and resolves the profile.
 func (f *chFlags) open(ctx context.Context) (driver.Conn, chschema.Profile, error) {
 	if !chschema.ValidIdentifier(f.database) {
-		return nil, 0, fmt.Errorf("-database %q is not a plain identifier", f.database)
+		return nil, 0, fmt.Errorf("-clickhouse-database %q is not a plain identifier", f.database)
 	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        []string{f.addr},

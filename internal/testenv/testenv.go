@@ -13,7 +13,7 @@
 //
 //  1. "env": AUDITSTREAM_KAFKA_BROKERS (comma-separated host:port list) and
 //     AUDITSTREAM_CLICKHOUSE_ADDR (native protocol host:port), with optional
-//     AUDITSTREAM_CLICKHOUSE_USER / AUDITSTREAM_CLICKHOUSE_PASSWORD. Set both or neither;
+//     AUDITSTREAM_CLICKHOUSE_USERNAME / AUDITSTREAM_CLICKHOUSE_PASSWORD. Set both or neither;
 //     when set, they must work (the test fails rather than trying something else).
 //  2. "testcontainers": when a Docker engine answers within 2 s, containers of
 //     DefaultKafkaImage and DefaultClickHouseImage (override with AUDITSTREAM_KAFKA_IMAGE,
@@ -184,7 +184,7 @@ func fromEnvVars(context.Context) (*Env, error) {
 	env := &Env{
 		Provider:           ProviderEnv,
 		ClickHouseAddr:     addr,
-		ClickHouseUser:     os.Getenv("AUDITSTREAM_CLICKHOUSE_USER"),
+		ClickHouseUser:     os.Getenv("AUDITSTREAM_CLICKHOUSE_USERNAME"),
 		ClickHousePassword: os.Getenv("AUDITSTREAM_CLICKHOUSE_PASSWORD"),
 	}
 	for _, b := range strings.Split(brokers, ",") {

@@ -48,7 +48,7 @@ func TestFromEnvVars(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("AUDITSTREAM_KAFKA_BROKERS", tt.brokers)
 			t.Setenv("AUDITSTREAM_CLICKHOUSE_ADDR", tt.addr)
-			t.Setenv("AUDITSTREAM_CLICKHOUSE_USER", "u")
+			t.Setenv("AUDITSTREAM_CLICKHOUSE_USERNAME", "u")
 			env, err := fromEnvVars(context.Background())
 			switch {
 			case tt.wantErr != "":

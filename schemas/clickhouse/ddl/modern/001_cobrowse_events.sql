@@ -25,4 +25,4 @@ ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(event_time)
 ORDER BY (tenant_id, session_id, event_time, seq, event_id)
 TTL toDateTime(event_time) + INTERVAL {{.CobrowseTTLDays}} DAY
-SETTINGS index_granularity = 1024, ttl_only_drop_parts = 1
+SETTINGS index_granularity = 1024, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000
