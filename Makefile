@@ -69,9 +69,8 @@ $(GOLANGCI_LINT):
 	@mkdir -p $(@D)
 	GOBIN=$(@D) GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
-demo: up ## create the topics and emit a burst of demo events into the local services
-	$(GO) run ./cmd/auditstream topics -kafka-brokers 127.0.0.1:$(KAFKA_PORT)
-	$(GO) run ./cmd/auditstream emit-demo
+demo: ## the pipeline end to end: services up, migrate, consumer, emit every event type, replay + activity log
+	@deploy/local/demo.sh
 
 bench: up ## benchmarks (BENCH=regexp, BENCH_PKGS=packages) against the local services
 	$(LOCAL_ENV) $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(BENCH_PKGS)
