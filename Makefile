@@ -24,7 +24,8 @@ TEST_FLAGS ?= -race -shuffle=on
 BENCH ?= .
 BENCH_PKGS ?= ./...
 
-.PHONY: help up down status test test-unit test-integration lint vet fmt-check demo bench lint-install
+.PHONY: help up down status test test-unit test-integration lint vet fmt-check demo bench lint-install \
+	bench-produce bench-ingest bench-query chdb-proof schema-check
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-17s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -72,5 +73,21 @@ $(GOLANGCI_LINT):
 demo: ## the pipeline end to end: services up, migrate, consumer, emit every event type, replay + activity log
 	@deploy/local/demo.sh
 
-bench: up ## benchmarks (BENCH=regexp, BENCH_PKGS=packages) against the local services
+bench: up ## go benchmarks (BENCH=regexp, BENCH_PKGS=packages) against the local services
 	$(LOCAL_ENV) $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(BENCH_PKGS)
+
+bench-produce: up ## producer library vs plain franz-go into the real broker (events/s, ratio)
+	$(LOCAL_ENV) $(GO) test ./bench/producebench -run '^$$' -bench . -benchtime 8x -count 2
+
+bench-ingest: up ## Kafka -> consumer -> ClickHouse vs direct inserts in the same run (N=events)
+	$(GO) run ./bench/ingestbench -n $(or $(N),2000000) -kafka-brokers 127.0.0.1:$(KAFKA_PORT) -clickhouse-addr 127.0.0.1:$(CLICKHOUSE_PORT)
+
+bench-query: up ## replay / activity / sessions latency at 20M co-browsing + 10M audit rows
+	$(GO) run ./bench/querybench -clickhouse-addr 127.0.0.1:$(CLICKHOUSE_PORT) -rows 20000000 -audit-rows 10000000 -iterations 200 -settle 120s
+
+chdb-proof: ## run the modern-profile DDL and queries on chDB (ClickHouse 26.x in-process)
+	@test -x $(CACHE_DIR)/venv/bin/python || { python3 -m venv $(CACHE_DIR)/venv && $(CACHE_DIR)/venv/bin/pip install -q chdb==4.4.0; }
+	$(CACHE_DIR)/venv/bin/python chdb/prove.py
+
+schema-check: ## fail when an Avro schema change breaks compatibility
+	$(GO) test -count=1 ./schemas/

@@ -49,7 +49,7 @@ type config struct {
 
 func main() {
 	var c config
-	flag.StringVar(&c.addr, "clickhouse", "127.0.0.1:19000", "ClickHouse native address")
+	flag.StringVar(&c.addr, "clickhouse-addr", "127.0.0.1:19000", "ClickHouse native address")
 	flag.StringVar(&c.database, "database", "querybench", "database to load into (dropped first unless -skip-load)")
 	flag.StringVar(&c.profile, "profile", "auto", "auto, modern or legacy")
 	flag.IntVar(&c.rows, "rows", 20_000_000, "co-browsing rows (at least)")

@@ -101,9 +101,3 @@ func runDLQ(ctx context.Context, args []string) error {
 	return nil
 }
 
-func envOr(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok && v != "" {
-		return v
-	}
-	return def
-}

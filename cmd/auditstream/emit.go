@@ -39,8 +39,8 @@ flags:
 	sessions := fs.Int("sessions", 2, "co-browsing sessions per tenant")
 	users := fs.Int("users", 2, "tenant users per tenant")
 	repeat := fs.Int("repeat", 1, "emit the whole burst this many times (more volume, new sessions each time)")
-	auditTopic := fs.String("audit-topic", producer.DefaultAuditTopic, "audit events topic")
-	cobrowseTopic := fs.String("cobrowse-topic", producer.DefaultCobrowseTopic, "co-browsing events topic")
+	auditTopic := fs.String("topics-audit", envOr("AUDITSTREAM_TOPICS_AUDIT", producer.DefaultAuditTopic), "audit events topic (env AUDITSTREAM_TOPICS_AUDIT)")
+	cobrowseTopic := fs.String("topics-cobrowse", envOr("AUDITSTREAM_TOPICS_COBROWSE", producer.DefaultCobrowseTopic), "co-browsing events topic (env AUDITSTREAM_TOPICS_COBROWSE)")
 	createTopics := fs.Bool("create-topics", true, "create the two topics first if they do not exist")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {

@@ -40,6 +40,14 @@ var commands = []command{
 	{"emit-demo", "emit a burst of every event type through the producer library", runEmitDemo},
 }
 
+// envOr returns the environment variable key, or def when it is unset or empty.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: auditstream <command> [flags]\n\ncommands:")
 	for _, c := range commands {

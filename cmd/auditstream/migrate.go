@@ -25,18 +25,12 @@ type chFlags struct {
 
 func (f *chFlags) register(fs *flag.FlagSet) {
 	// The same flag and environment names as `auditstream consume` (consumer.Settings).
-	fs.StringVar(&f.addr, "clickhouse-addr", envDefault("AUDITSTREAM_CLICKHOUSE_ADDR", consumer.DefaultClickHouseAddr), "ClickHouse native protocol address (env AUDITSTREAM_CLICKHOUSE_ADDR)")
-	fs.StringVar(&f.database, "clickhouse-database", envDefault("AUDITSTREAM_CLICKHOUSE_DATABASE", consumer.DefaultDatabase), "ClickHouse database (env AUDITSTREAM_CLICKHOUSE_DATABASE)")
-	fs.StringVar(&f.user, "clickhouse-username", envDefault("AUDITSTREAM_CLICKHOUSE_USERNAME", "default"), "ClickHouse user (env AUDITSTREAM_CLICKHOUSE_USERNAME; password from AUDITSTREAM_CLICKHOUSE_PASSWORD)")
+	fs.StringVar(&f.addr, "clickhouse-addr", envOr("AUDITSTREAM_CLICKHOUSE_ADDR", consumer.DefaultClickHouseAddr), "ClickHouse native protocol address (env AUDITSTREAM_CLICKHOUSE_ADDR)")
+	fs.StringVar(&f.database, "clickhouse-database", envOr("AUDITSTREAM_CLICKHOUSE_DATABASE", consumer.DefaultDatabase), "ClickHouse database (env AUDITSTREAM_CLICKHOUSE_DATABASE)")
+	fs.StringVar(&f.user, "clickhouse-username", envOr("AUDITSTREAM_CLICKHOUSE_USERNAME", "default"), "ClickHouse user (env AUDITSTREAM_CLICKHOUSE_USERNAME; password from AUDITSTREAM_CLICKHOUSE_PASSWORD)")
 	fs.StringVar(&f.profile, "profile", "auto", "schema profile: auto (from the server version), modern or legacy")
 }
 
-func envDefault(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
 
 // open connects without selecting a database (migrate creates it) and resolves the profile.
 func (f *chFlags) open(ctx context.Context) (driver.Conn, chschema.Profile, error) {

@@ -4,23 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/auditstream/auditstream/consumer"
 	"github.com/auditstream/auditstream/internal/topics"
 )
 
 // defaultBrokers is the Kafka of deploy/local unless AUDITSTREAM_KAFKA_BROKERS says otherwise.
-func defaultBrokers() string {
-	if b := os.Getenv("AUDITSTREAM_KAFKA_BROKERS"); b != "" {
-		return b
-	}
-	return "127.0.0.1:19092"
-}
+func defaultBrokers() string { return envOr("AUDITSTREAM_KAFKA_BROKERS", consumer.DefaultBrokers) }
 
 // runTopics creates the auditstream topics (or the named ones) if they do not exist.
 func runTopics(ctx context.Context, args []string) error {
