@@ -52,7 +52,7 @@ func run() error {
 	n := flag.Int("n", 2_000_000, "events to ingest")
 	partitions := flag.Int("partitions", 4, "partitions of the co-browsing topic")
 	brokers := flag.String("kafka-brokers", "127.0.0.1:19092", "Kafka brokers")
-	chAddr := flag.String("clickhouse", "127.0.0.1:19000", "ClickHouse native address")
+	chAddr := flag.String("clickhouse-addr", "127.0.0.1:19000", "ClickHouse native address")
 	batchRows := flag.Int("batch-rows", consumer.DefaultBatchMaxRows, "consumer batch.max_rows (the ceiling always uses 100k)")
 	keep := flag.Bool("keep", false, "keep the topics and databases")
 	verbose := flag.Bool("v", false, "consumer logs to stderr")

@@ -100,4 +100,3 @@ func runDLQ(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "%d dead letters, %d %s, %d unparsable\n", total, matched, action, unparsable)
 	return nil
 }
-

@@ -31,7 +31,6 @@ func (f *chFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.profile, "profile", "auto", "schema profile: auto (from the server version), modern or legacy")
 }
 
-
 // open connects without selecting a database (migrate creates it) and resolves the profile.
 func (f *chFlags) open(ctx context.Context) (driver.Conn, chschema.Profile, error) {
 	if !chschema.ValidIdentifier(f.database) {
