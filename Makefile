@@ -25,7 +25,7 @@ BENCH ?= .
 BENCH_PKGS ?= ./...
 
 .PHONY: help up down status test test-unit test-integration lint vet fmt-check demo bench lint-install \
-	bench-produce bench-ingest bench-query chdb-proof schema-check
+	bench-produce bench-ingest bench-query chdb-proof schema-check alerts-test
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-17s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -41,8 +41,8 @@ status: ## versions, PIDs, ports and RSS of the local services
 
 # The tests run even when a static check failed, so one CI run shows every problem; the target
 # still fails if anything did.
-test: up ## vet + gofmt + lint, then every test (race, shuffle) against the local services, E2E=1
-	@static=0; $(MAKE) --no-print-directory vet fmt-check lint || static=$$?; \
+test: up ## vet + gofmt + lint + alert-rule tests, then every test (race, shuffle) against the local services, E2E=1
+	@static=0; $(MAKE) --no-print-directory vet fmt-check lint alerts-test || static=$$?; \
 	echo "$(LOCAL_ENV) $(GO) test $(TEST_FLAGS) ./..."; \
 	$(LOCAL_ENV) $(GO) test $(TEST_FLAGS) ./...; \
 	if [[ $$static != 0 ]]; then echo "make test: tests passed, but vet, gofmt or lint failed (see above)" >&2; exit 1; fi
@@ -88,6 +88,9 @@ bench-query: up ## replay / activity / sessions latency at 20M co-browsing + 10M
 chdb-proof: ## run the modern-profile DDL and queries on chDB (ClickHouse 26.x in-process)
 	@test -x $(CACHE_DIR)/venv/bin/python || { python3 -m venv $(CACHE_DIR)/venv && $(CACHE_DIR)/venv/bin/pip install -q chdb==4.4.0; }
 	$(CACHE_DIR)/venv/bin/python chdb/prove.py
+
+alerts-test: ## lint the Prometheus alert rules and run their promtool unit tests
+	@deploy/prometheus/check.sh
 
 schema-check: ## fail when an Avro schema change breaks compatibility
 	$(GO) test -count=1 ./schemas/
