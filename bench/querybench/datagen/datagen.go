@@ -44,11 +44,12 @@ func timeCols(p chschema.Profile, ms string) string {
 	return fmt.Sprintf("fromUnixTimestamp64Milli(toInt64(%s), 'UTC') AS event_time", ms)
 }
 
-// uuidV7 is an expression building a UUIDv7 from a millisecond time and a hash: time-ordered
-// high bits and a random-looking tail, like event.NewID.
-func uuidV7(ms, h string) string {
-	hi := fmt.Sprintf("hex(toUInt64(%s) * 65536 + 28672 + (%s %% 4096))", ms, h)
-	lo := fmt.Sprintf("hex(bitOr(toUInt64(9223372036854775808), intDiv(%s, 4)))", h)
+// uuidV7 is an expression building a UUIDv7 the way event.NewID does: the millisecond time,
+// a 16-bit counter within the millisecond (taken from the expression counter), and the
+// 58-bit tail of the producer process that made it (node).
+func uuidV7(ms, counter, node string) string {
+	hi := fmt.Sprintf("hex(toUInt64(%s) * 65536 + 28672 + intDiv(%s %% 65536, 16))", ms, counter)
+	lo := fmt.Sprintf("hex(toUInt64(9223372036854775808) + (%s %% 16) * 288230376151711744 + (%s %% 288230376151711744))", counter, node)
 	return fmt.Sprintf("toUUID(concat(substring(%[1]s, 1, 8), '-', substring(%[1]s, 9, 4), '-', substring(%[1]s, 13, 4), '-', substring(%[2]s, 1, 4), '-', substring(%[2]s, 5, 12)))", hi, lo)
 }
 
@@ -79,7 +80,7 @@ func CobrowseInsert(p chschema.Profile, db string, sessions, tenants int, c, a f
   if(type = 'CUSTOM_EVENT', concat('{"code":"C', toString(intDiv(h, 100) %% 50), '"}'), '') AS custom_value,
   concat('https://shop.example.com/p/', toString(intDiv(h, 10000) %% 50)) AS page_url
 FROM (SELECT s, tenant, sid, start_ms, seq, cityHash64(s, seq) AS h FROM (%s) ARRAY JOIN range(n) AS seq)`,
-		uuidV7(ms, "h"), timeCols(p, ms), inner)
+		uuidV7(ms, "h", "cityHash64(s, 'node')") /* one producer per session; a busy one: counter from the hash */, timeCols(p, ms), inner)
 	return fmt.Sprintf("INSERT INTO %s (%s)\n%s", chschema.QualifiedName(db, chschema.TableCobrowse), strings.Join(cols, ", "), sel)
 }
 
@@ -111,6 +112,6 @@ func AuditInsert(p chschema.Profile, db string, rows, tenants, users, from, to i
   if(type = 'CONFERENCE_RECORDING', ['user-1', 'user-2'], emptyArrayString()) AS joined_agents,
   if(type = 'CONFERENCE_RECORDING', ['onboarding'], emptyArrayString()) AS tags
 FROM (SELECT number AS n, cityHash64(number, 'h') AS h FROM numbers(%d) WHERE number >= %d AND number < %d AND (%s))`,
-		uuidV7(ms, "h"), tenants, users, timeCols(p, ms), to, from, to, keep)
+		uuidV7(ms, "n", "cityHash64(h % 64, 'node')") /* 64 producers; the row number keeps IDs unique */, tenants, users, timeCols(p, ms), to, from, to, keep)
 	return fmt.Sprintf("INSERT INTO %s (%s)\n%s", chschema.QualifiedName(db, chschema.TableAudit), strings.Join(cols, ", "), sel)
 }
