@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
+
+	chschema "github.com/auditstream/auditstream/schemas/clickhouse"
 )
 
 // unit is something offsets wait for: a batch's insert or a poll's dead-letter writes.
@@ -57,14 +59,25 @@ func (b *Batch) Len() int { return len(b.part) }
 // per-row overhead of the column buffers).
 func (b *Batch) Bytes() int { return b.bytes }
 
-// Column returns the rows' values of one column as the typed slice clickhouse-go's
-// BatchColumn.Append accepts, chosen for the column's ClickHouse type chType (only
-// event_time depends on it: DateTime64 gets Unix milliseconds, DateTime seconds).
-// Unknown names return an error wrapping ErrUnknownColumn.
-func (b *Batch) Column(name, chType string) (any, error) { return b.rows.value(name, chType) }
+// Column returns the rows' values of one insert column (chschema.InsertColumns) as the
+// typed slice clickhouse-go's BatchColumn.Append accepts, in the representation chschema
+// chooses (Enum8 columns are int8 codes). The column's ClickHouse type chType selects the
+// profile's form of event_time: DateTime64 gets Unix milliseconds, anything else
+// (DateTime) Unix seconds. Unknown names return an error wrapping ErrUnknownColumn.
+func (b *Batch) Column(name, chType string) (any, error) {
+	p := chschema.Legacy
+	if strings.HasPrefix(chType, "DateTime64") {
+		p = chschema.Modern
+	}
+	i := slices.Index(chschema.InsertColumns(p, b.table), name)
+	if i < 0 {
+		return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, b.table, name)
+	}
+	return b.rows.Columns(p)[i], nil
+}
 
 // EventIDs returns the event_id column.
-func (b *Batch) EventIDs() []uuid.UUID { return b.rows.eventIDs() }
+func (b *Batch) EventIDs() []uuid.UUID { return b.rows.EventIDs() }
 
 // Ranges returns the offset span of every partition in the batch, ordered by partition.
 func (b *Batch) Ranges() []OffsetRange {
@@ -132,23 +145,16 @@ func (b *Batch) drop(parts map[int32]bool) int {
 			released += int(b.size[i])
 		}
 	}
-	for _, c := range b.rows.columns() {
-		c.filter(keep)
-	}
-	for _, c := range []*col[int32]{{v: b.part}, {v: b.size}} {
-		c.filter(keep)
-	}
-	n := len(keep) - countFalse(keep)
-	b.part, b.size = b.part[:n], b.size[:n]
+	b.rows.Filter(keep)
+	b.part, b.size = keepRows(b.part, keep), keepRows(b.size, keep)
 	b.bytes -= released
 	return released
 }
 
-// reset empties the batch for reuse with a fresh unit.
+// reset empties the batch for reuse with a fresh unit. The rows' references to decoded
+// values are dropped so that they can be collected.
 func (b *Batch) reset() {
-	for _, c := range b.rows.columns() {
-		c.reset()
-	}
+	b.rows.Reset()
 	b.part, b.size = b.part[:0], b.size[:0]
 	clear(b.ranges)
 	b.bytes = 0
@@ -156,12 +162,14 @@ func (b *Batch) reset() {
 	b.trigger = TriggerNone
 }
 
-func countFalse(bs []bool) int {
+// keepRows keeps the elements i of s with keep[i], in order.
+func keepRows(s []int32, keep []bool) []int32 {
 	n := 0
-	for _, b := range bs {
-		if !b {
+	for i, ok := range keep {
+		if ok {
+			s[n] = s[i]
 			n++
 		}
 	}
-	return n
+	return s[:n]
 }

@@ -402,7 +402,7 @@ func (c *Consumer) insert(ctx context.Context, log *slog.Logger, b *Batch) bool 
 			c.m.inserted.WithLabelValues(b.topic).Add(float64(b.Len()))
 			lat := c.m.latency.WithLabelValues(b.table)
 			nowMs := now.UnixMilli()
-			for _, ms := range b.rows.eventMillis() {
+			for _, ms := range b.rows.EventMillis() {
 				lat.Observe(float64(nowMs-ms) / 1e3)
 			}
 			log.Debug("inserted", "rows", b.Len(), "bytes", b.bytes, "trigger", b.trigger,

@@ -45,7 +45,7 @@
 //
 // Config.MaxBufferedBytes bounds the estimated bytes of decoded rows that are not yet
 // inserted (open, queued and in-flight batches; estimate = record value size + a fixed
-// per-row cost of the column buffers, about 250 B for a co-browsing row). At the bound the
+// per-row cost of the column buffers, about 230 B for a co-browsing row). At the bound the
 // consumer pauses fetching (PauseFetchTopics) and resumes below half of it, so a slow or
 // unavailable ClickHouse stops intake instead of growing memory. The bound can be
 // overshot by one poll (Config.MaxPollRecords records). The process RSS is roughly

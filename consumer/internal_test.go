@@ -1,6 +1,8 @@
 package consumer
 
 import (
+	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -108,7 +110,7 @@ func TestBatchDropAndDedupToken(t *testing.T) {
 	for i, p := range []int32{1, 2, 1, 2, 3} {
 		ev := evs[i]
 		ev.EventID = event.NewID()
-		rows.append(&ev)
+		rows.Append(&ev)
 		b.note(p, int64(100+i), 10+i)
 	}
 	if got, want := b.DedupToken(), "cobrowse_events,cob/1/100-102,cob/2/101-103,cob/3/104-104"; got != want {
@@ -126,13 +128,15 @@ func TestBatchDropAndDedupToken(t *testing.T) {
 			t.Fatalf("row %d is %s, want %s", i, id, keep[i])
 		}
 	}
-	for _, name := range chschema.InsertColumns(chschema.Legacy, chschema.TableCobrowse) {
-		v, err := b.Column(name, "DateTime")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := lenOf(v); n != 3 {
-			t.Fatalf("column %s has %d rows after drop, want 3", name, n)
+	for _, p := range []chschema.Profile{chschema.Modern, chschema.Legacy} {
+		for _, name := range chschema.InsertColumns(p, chschema.TableCobrowse) {
+			v, err := b.Column(name, timeType(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := lenOf(v); n != 3 {
+				t.Fatalf("%v: column %s has %d rows after drop, want 3", p, name, n)
+			}
 		}
 	}
 	if got, want := b.DedupToken(), "cobrowse_events,cob/1/100-102,cob/3/104-104"; got != want {
@@ -159,37 +163,68 @@ func lenOf(v any) int {
 		return len(v)
 	case []uint8:
 		return len(v)
+	case []int8:
+		return len(v)
 	case [][]string:
 		return len(v)
 	}
 	return -1
 }
 
-func TestEventTimeColumns(t *testing.T) {
-	var tc timeCols
-	for _, ms := range []int64{1_700_000_000_123, -1} {
-		tc.append(ms)
+// timeType is the ClickHouse type of event_time in profile p.
+func timeType(p chschema.Profile) string {
+	if p == chschema.Modern {
+		return "DateTime64(3, 'UTC')"
 	}
-	if got := tc.value("DateTime64(3, 'UTC')").([]int64); got[0] != 1_700_000_000_123 || got[1] != -1 {
-		t.Fatalf("DateTime64 values %v", got)
+	return "DateTime('UTC')"
+}
+
+func TestBatchColumnEventTime(t *testing.T) {
+	b, err := newBatch(chschema.TableAudit, "aud")
+	if err != nil {
+		t.Fatal(err)
 	}
-	secs := tc.value("DateTime").([]int64)
-	if secs[0] != 1_700_000_000 || secs[1] != -1 || tc.ms.v[0] != 123 || tc.ms.v[1] != 999 {
-		t.Fatalf("DateTime values %v ms %v", secs, tc.ms.v)
+	rows := b.rows.(*auditRows)
+	for i, ms := range []int64{1_700_000_000_123, 1_700_000_001_999} {
+		ev := event.Audit{EventID: event.NewID(), TenantID: "t", TenantUserID: "u", Type: event.LoggedIn, Time: time.UnixMilli(ms)}
+		rows.Append(&ev)
+		b.note(0, int64(i), 1)
+	}
+	tests := []struct {
+		name, chType string
+		want         any
+	}{
+		{"event_time", "DateTime64(3, 'UTC')", []int64{1_700_000_000_123, 1_700_000_001_999}},
+		{"event_time", "DateTime('UTC')", []int64{1_700_000_000, 1_700_000_001}},
+		{"event_time", "", []int64{1_700_000_000, 1_700_000_001}},
+		{"event_time_ms", "UInt16", []uint16{123, 999}},
+		{"type", "Enum8('UNKNOWN' = 0, 'START_CALL' = 1)", []int8{4, 4}},
+	}
+	for _, tt := range tests {
+		got, err := b.Column(tt.name, tt.chType)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Column(%s, %s) = %v, %v; want %v", tt.name, tt.chType, got, err, tt.want)
+		}
+	}
+	if !reflect.DeepEqual(rows.EventMillis(), []int64{1_700_000_000_123, 1_700_000_001_999}) {
+		t.Errorf("EventMillis = %v", rows.EventMillis())
 	}
 }
 
 func TestEveryInsertColumnIsKnown(t *testing.T) {
 	for _, p := range []chschema.Profile{chschema.Modern, chschema.Legacy} {
 		for _, table := range []string{chschema.TableCobrowse, chschema.TableAudit} {
-			rs, err := newRowSet(table)
+			b, err := newBatch(table, "x")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range chschema.InsertColumns(p, table) {
-				if _, err := rs.value(c, ""); err != nil {
+				if _, err := b.Column(c, timeType(p)); err != nil {
 					t.Errorf("%v %s: %v", p, table, err)
 				}
+			}
+			if _, err := b.Column("no_such_column", timeType(p)); !errors.Is(err, ErrUnknownColumn) {
+				t.Errorf("%v %s: unknown column: err = %v, want ErrUnknownColumn", p, table, err)
 			}
 		}
 	}

@@ -32,8 +32,8 @@ type ClickHouseSink struct {
 }
 
 // NewClickHouseSink returns a sink writing to database on conn with the given profile's
-// insert columns (chschema.InsertColumns). It fails if a column is one this build cannot
-// fill (ErrUnknownColumn).
+// insert columns (chschema.InsertColumns), filled by chschema's row builders. It fails
+// with ErrUnknownColumn if the two disagree.
 func NewClickHouseSink(conn driver.Conn, database string, profile chschema.Profile) (*ClickHouseSink, error) {
 	if !chschema.ValidIdentifier(database) {
 		return nil, fmt.Errorf("%w: database name %q", ErrInvalidConfig, database)
@@ -45,11 +45,12 @@ func NewClickHouseSink(conn driver.Conn, database string, profile chschema.Profi
 		if cols == nil {
 			return nil, fmt.Errorf("%w: no insert columns for %s (profile %v)", ErrInvalidConfig, table, profile)
 		}
+		// A cheap check that chschema's column list and row builder agree (its tests
+		// keep them in step); an insert would fail on every batch otherwise.
 		probe, _ := newRowSet(table)
-		for _, c := range cols {
-			if _, err := probe.value(c, ""); err != nil {
-				return nil, err
-			}
+		if n := len(probe.Columns(profile)); n != len(cols) {
+			return nil, fmt.Errorf("%w: %s has %d insert columns but the row builder fills %d",
+				ErrUnknownColumn, table, len(cols), n)
 		}
 		s.columns[table] = cols
 		s.stmts[table] = chschema.InsertStatement(profile, database, table)
@@ -73,18 +74,10 @@ func (s *ClickHouseSink) Insert(ctx context.Context, b *Batch) (err error) {
 		return fmt.Errorf("prepare %s: %w", b.Table(), err)
 	}
 	defer batch.Close()
-	types := batch.Columns()
-	for i, name := range s.columns[b.Table()] {
-		chType := ""
-		if i < len(types) {
-			chType = string(types[i].Type())
-		}
-		v, err := b.Column(name, chType)
-		if err != nil {
-			return err
-		}
+	names := s.columns[b.Table()]
+	for i, v := range b.rows.Columns(s.profile) {
 		if err := batch.Column(i).Append(v); err != nil {
-			return fmt.Errorf("append %s.%s: %w", b.Table(), name, err)
+			return fmt.Errorf("append %s.%s: %w", b.Table(), names[i], err)
 		}
 	}
 	if err := batch.Send(); err != nil {

@@ -26,21 +26,19 @@ import (
 func insertCobrowse(ctx context.Context, t *testing.T, conn driver.Conn, db string, p chschema.Profile, events []event.Cobrowse) {
 	t.Helper()
 	var cols chschema.CobrowseColumns
-	cols.Reset(p)
 	for i := range events {
 		cols.Append(&events[i])
 	}
-	sendColumns(ctx, t, conn, chschema.InsertStatement(p, db, chschema.TableCobrowse), cols.Columns())
+	sendColumns(ctx, t, conn, chschema.InsertStatement(p, db, chschema.TableCobrowse), cols.Columns(p))
 }
 
 func insertAudit(ctx context.Context, t *testing.T, conn driver.Conn, db string, p chschema.Profile, events []event.Audit) {
 	t.Helper()
 	var cols chschema.AuditColumns
-	cols.Reset(p)
 	for i := range events {
 		cols.Append(&events[i])
 	}
-	sendColumns(ctx, t, conn, chschema.InsertStatement(p, db, chschema.TableAudit), cols.Columns())
+	sendColumns(ctx, t, conn, chschema.InsertStatement(p, db, chschema.TableAudit), cols.Columns(p))
 }
 
 func sendColumns(ctx context.Context, t *testing.T, conn driver.Conn, insert string, cols []any) {

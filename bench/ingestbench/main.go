@@ -187,7 +187,7 @@ func ceiling(ctx context.Context, conn driver.Conn, codec *event.Codec, gen *con
 	for done := 0; done < n; {
 		k := min(100_000, n-done)
 		recs, _ := gen.Cobrowse("x", k, 10_000)
-		cols.Reset(profile)
+		cols.Reset()
 		for _, r := range recs {
 			if err := codec.DecodeCobrowse(r.Value, &ev); err != nil {
 				return 0, err
@@ -199,7 +199,7 @@ func ceiling(ctx context.Context, conn driver.Conn, codec *event.Codec, gen *con
 		if err != nil {
 			return 0, err
 		}
-		for i, v := range cols.Columns() {
+		for i, v := range cols.Columns(profile) {
 			if err := b.Column(i).Append(v); err != nil {
 				b.Close()
 				return 0, err

@@ -2,14 +2,10 @@ package chschema
 
 import (
 	"errors"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/auditstream/auditstream/event"
 )
 
 func TestProfileForVersion(t *testing.T) {
@@ -160,66 +156,5 @@ func TestMigrations(t *testing.T) {
 	}
 	if sql, err := MigrationsTable(Config{Database: "db"}); err != nil || !strings.Contains(sql, "db.schema_migrations") {
 		t.Errorf("MigrationsTable = %q, %v", sql, err)
-	}
-}
-
-func TestColumnBuilders(t *testing.T) {
-	ts := time.Date(2026, 11, 25, 10, 0, 1, 234_567_000, time.UTC)
-	cob := []event.Cobrowse{
-		{TenantID: "t", SessionID: "s", Seq: 1, Time: ts, Actor: event.ActorAgent, Type: event.Click, Click: &event.ElementData{Element: "#buy"}},
-		{TenantID: "t", SessionID: "s", Seq: 2, Time: ts, Actor: event.ActorCustomer, Type: event.Input, Input: &event.InputData{Element: "#q", Text: "***", Masked: true}},
-		{TenantID: "t", SessionID: "s", Seq: 3, Time: ts, Actor: "ROBOT", Type: "HOVER"},
-	}
-	aud := []event.Audit{
-		{TenantID: "t", TenantUserID: "u", Time: ts, Type: event.LoggedIn},
-		{TenantID: "t", TenantUserID: "u", Time: ts, Type: event.MeetingChange, MeetingChange: &event.MeetingChangeData{Operation: event.MeetingDelete, ConferenceJSON: "{}"}},
-	}
-	for _, p := range []Profile{Modern, Legacy} {
-		var c CobrowseColumns
-		c.Reset(p)
-		for i := range cob {
-			c.Append(&cob[i])
-		}
-		checkColumns(t, p, TableCobrowse, c.Columns(), len(cob))
-		cols := c.Columns()
-		if got := cols[slices.Index(InsertColumns(p, TableCobrowse), "type")].([]int8); !slices.Equal(got, []int8{1, 4, 0}) {
-			t.Errorf("%v: type codes = %v, want [1 4 0] (unknown type stored as UNKNOWN)", p, got)
-		}
-		var a AuditColumns
-		a.Reset(p)
-		for i := range aud {
-			a.Append(&aud[i])
-		}
-		checkColumns(t, p, TableAudit, a.Columns(), len(aud))
-		acols := a.Columns()
-		if got := acols[slices.Index(InsertColumns(p, TableAudit), "operation")].([]int8); !slices.Equal(got, []int8{0, 2}) {
-			t.Errorf("%v: operation codes = %v", p, got)
-		}
-		times := acols[slices.Index(InsertColumns(p, TableAudit), "event_time")].([]time.Time)
-		if p == Legacy {
-			ms := acols[slices.Index(InsertColumns(p, TableAudit), "event_time_ms")].([]uint16)
-			if !times[0].Equal(ts.Truncate(time.Second)) || ms[0] != 234 {
-				t.Errorf("legacy time split = %v + %d ms", times[0], ms[0])
-			}
-		} else if !times[0].Equal(ts.Truncate(time.Millisecond)) {
-			t.Errorf("modern time = %v", times[0])
-		}
-		c.Reset(p)
-		if c.Len() != 0 || reflect.ValueOf(c.Columns()[0]).Len() != 0 {
-			t.Error("Reset did not empty the builder")
-		}
-	}
-}
-
-func checkColumns(t *testing.T, p Profile, table string, cols []any, rows int) {
-	t.Helper()
-	names := InsertColumns(p, table)
-	if len(cols) != len(names) {
-		t.Fatalf("%v %s: %d columns, want %d", p, table, len(cols), len(names))
-	}
-	for i, col := range cols {
-		if n := reflect.ValueOf(col).Len(); n != rows {
-			t.Errorf("%v %s: column %s has %d rows, want %d", p, table, names[i], n, rows)
-		}
 	}
 }

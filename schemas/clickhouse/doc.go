@@ -12,11 +12,11 @@
 //	if err != nil { ... }
 //	cols := chschema.InsertColumns(p, chschema.TableCobrowse)
 //	batch, err := conn.PrepareBatch(ctx, chschema.InsertStatement(p, "auditstream", chschema.TableCobrowse))
-//	var b chschema.CobrowseColumns
-//	b.Reset(p)
+//	var b chschema.CobrowseColumns  // reuse across batches: b.Reset()
 //	for i := range events { b.Append(&events[i]) }
-//	for i, col := range b.Columns() { batch.Column(i).Append(col) }  // same order as cols
+//	for i, col := range b.Columns(p) { batch.Column(i).Append(col) }  // same order as cols
 //
 // Everything here is immutable or per-value: safe for concurrent use, except that one
-// CobrowseColumns or AuditColumns value must not be appended to from two goroutines.
+// CobrowseColumns or AuditColumns value must not be used from two goroutines at once
+// (Columns writes to it too).
 package chschema
