@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -41,6 +43,7 @@ const (
 	DefaultShutdownTimeout  = 25 * time.Second
 	DefaultHTTPAddr         = ":9464"
 	DefaultLogLevel         = "info"
+	DefaultSchemaMissTTL    = time.Minute
 )
 
 // Topics names the Kafka topics.
@@ -48,6 +51,24 @@ type Topics struct {
 	Audit    string `yaml:"audit"`    // default DefaultAuditTopic
 	Cobrowse string `yaml:"cobrowse"` // default DefaultCobrowseTopic
 	DLQ      string `yaml:"dlq"`      // default DefaultDLQTopic
+}
+
+// SchemaRegistryConfig points the consumer at a Confluent-compatible Schema Registry.
+// With an empty URL (the default) the consumer decodes only the static schema IDs pinned
+// in package schemas.
+type SchemaRegistryConfig struct {
+	// URL of the registry, e.g. http://schema-registry:8081. When set, the consumer builds
+	// its decoder with event.NewRegistryCodec (subjects TopicSubject(topic) of the
+	// configured topics; it registers the newest schemas, which returns their existing
+	// IDs) and asks the registry for schema IDs it meets and does not know.
+	URL string `yaml:"url"`
+	// MissTTL is how long an ID the registry could not resolve (unknown, not an
+	// auditstream schema, or a failed request) is not asked for again; records with it
+	// go straight to the dead-letter topic meanwhile. Default DefaultSchemaMissTTL.
+	MissTTL time.Duration `yaml:"miss_ttl"`
+	// ClientOpts are extra franz-go sr client options (TLS, basic auth, ...), applied
+	// after the URL.
+	ClientOpts []sr.ClientOpt `yaml:"-"`
 }
 
 // Config configures a Consumer. The zero value is valid: every zero field takes its
@@ -61,6 +82,8 @@ type Config struct {
 	ClientID   string           `yaml:"client_id"`     // Kafka client ID; default the group
 	Topics     Topics           `yaml:"topics"`
 	ClickHouse ClickHouseConfig `yaml:"clickhouse"`
+	// SchemaRegistry is optional; without it the static pinned schema IDs are used.
+	SchemaRegistry SchemaRegistryConfig `yaml:"schema_registry"`
 	// Batch is the flush policy; each table has its own batch under the same policy.
 	Batch BatchPolicy `yaml:"batch"`
 	// MaxBufferedBytes bounds the estimated bytes of decoded rows not yet inserted. At the
@@ -95,7 +118,11 @@ type Config struct {
 	// Sink stores batches; nil: a ClickHouseSink built from ClickHouse (the consumer
 	// opens and closes its connection and detects the profile).
 	Sink Sink `yaml:"-"`
-	// Decoder decodes record values; nil: event.NewStaticCodec().
+	// Decoder decodes record values; nil: event.NewStaticCodec(), or the registry codec
+	// when SchemaRegistry.URL is set (then Decoder must be nil). If the Decoder has
+	// *event.Codec's LoadSchema and Category methods (e.g. a registry codec built with
+	// your own sr client), the consumer learns unknown schema IDs through it, as with
+	// SchemaRegistry.URL.
 	Decoder Decoder `yaml:"-"`
 	// KafkaOpts are extra franz-go options (TLS, SASL, tests), applied last.
 	KafkaOpts []kgo.Opt `yaml:"-"`
@@ -121,6 +148,7 @@ func (c *Config) setDefaults() {
 		c.Topics.DLQ = DefaultDLQTopic
 	}
 	c.ClickHouse.setDefaults()
+	setDefault(&c.SchemaRegistry.MissTTL, DefaultSchemaMissTTL)
 	c.Batch.setDefaults()
 	setDefault(&c.MaxBufferedBytes, DefaultMaxBufferedBytes)
 	setDefault(&c.MaxPollRecords, DefaultMaxPollRecords)
@@ -162,6 +190,7 @@ func (c *Config) validate() error {
 		{"retry_backoff", int64(c.RetryBackoff)}, {"retry_max_backoff", int64(c.RetryMaxBackoff)},
 		{"revoke_timeout", int64(c.RevokeTimeout)}, {"shutdown_timeout", int64(c.ShutdownTimeout)},
 		{"clickhouse.dial_timeout", int64(c.ClickHouse.DialTimeout)},
+		{"schema_registry.miss_ttl", int64(c.SchemaRegistry.MissTTL)},
 	} {
 		if n.v < 0 {
 			return bad(n.key, "must not be negative")
@@ -185,6 +214,15 @@ func (c *Config) validate() error {
 	for _, b := range d.Brokers {
 		if b == "" {
 			return bad("kafka_brokers", "empty address")
+		}
+	}
+	if u := d.SchemaRegistry.URL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return bad("schema_registry.url", "%q is not an http(s) URL", u)
+		}
+		if d.Decoder != nil {
+			return bad("schema_registry.url", "set together with a Decoder: the consumer builds the registry codec itself")
 		}
 	}
 	return nil
@@ -308,6 +346,8 @@ func Settings() []Setting {
 		str("clickhouse.username", "ClickHouse user", func(c *Config) *string { return &c.ClickHouse.Username }),
 		str("clickhouse.password", "ClickHouse password (prefer the environment variable)", func(c *Config) *string { return &c.ClickHouse.Password }),
 		dur("clickhouse.dial_timeout", "ClickHouse dial timeout", func(c *Config) *time.Duration { return &c.ClickHouse.DialTimeout }),
+		str("schema_registry.url", "Schema Registry URL (empty: the static schema IDs pinned in this build)", func(c *Config) *string { return &c.SchemaRegistry.URL }),
+		dur("schema_registry.miss_ttl", "how long a schema ID the registry could not resolve is not asked for again", func(c *Config) *time.Duration { return &c.SchemaRegistry.MissTTL }),
 		num("batch.max_rows", "flush a table's batch at this many rows", func(c *Config) *int { return &c.Batch.MaxRows }),
 		num("batch.max_bytes", "flush a table's batch at this many estimated bytes", func(c *Config) *int { return &c.Batch.MaxBytes }),
 		dur("batch.max_age", "flush a table's batch when its oldest row is this old", func(c *Config) *time.Duration { return &c.Batch.MaxAge }),

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/auditstream/auditstream/event"
 )
 
 func TestConfigFiles(t *testing.T) {
@@ -20,6 +23,7 @@ func TestConfigFiles(t *testing.T) {
 		"same-topics.bad.yaml":        "topics: audit, cobrowse and dlq must be three different topics",
 		"log-level.bad.yaml":          `unknown log level "loud"`,
 		"two-docs.bad.yaml":           "more than one YAML document",
+		"schema-registry.bad.yaml":    `schema_registry.url: "sr.internal:8081" is not an http(s) URL`,
 	}
 	files, err := filepath.Glob("testdata/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -53,7 +57,8 @@ func TestConfigFullFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Batch != (BatchPolicy{50000, 32 << 20, 5 * time.Second}) || c.Topics.DLQ != "a.dlq" ||
-		c.ClickHouse.Addr[0] != "ch-1:9000" || !c.SkipMigrate || c.RevokeTimeout != 20*time.Second {
+		c.ClickHouse.Addr[0] != "ch-1:9000" || !c.SkipMigrate || c.RevokeTimeout != 20*time.Second ||
+		c.SchemaRegistry.URL != "https://sr.internal:8081" || c.SchemaRegistry.MissTTL != 30*time.Second {
 		t.Fatalf("decoded %+v", c)
 	}
 }
@@ -78,10 +83,11 @@ func TestLoaderPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{
-		"AUDITSTREAM_CONFIG":         path,
-		"AUDITSTREAM_BATCH_MAX_ROWS": "8",
-		"AUDITSTREAM_GROUP":          "from-env",
-		"AUDITSTREAM_KAFKA_BROKERS":  "a:1, b:2",
+		"AUDITSTREAM_CONFIG":              path,
+		"AUDITSTREAM_BATCH_MAX_ROWS":      "8",
+		"AUDITSTREAM_GROUP":               "from-env",
+		"AUDITSTREAM_KAFKA_BROKERS":       "a:1, b:2",
+		"AUDITSTREAM_SCHEMA_REGISTRY_URL": "http://sr-from-env:8081",
 	}
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	l := NewLoader(fs)
@@ -94,7 +100,8 @@ func TestLoaderPrecedence(t *testing.T) {
 	}
 	if c.Group != "from-flag" || c.Batch.MaxRows != 8 || c.Batch.MaxAge != 9*time.Second ||
 		c.LogLevel != "warn" || !c.SkipMigrate || strings.Join(c.Brokers, "|") != "a:1|b:2" ||
-		c.Batch.MaxBytes != DefaultBatchMaxBytes {
+		c.Batch.MaxBytes != DefaultBatchMaxBytes || c.SchemaRegistry.URL != "http://sr-from-env:8081" ||
+		c.SchemaRegistry.MissTTL != DefaultSchemaMissTTL {
 		t.Fatalf("loaded %+v", c)
 	}
 
@@ -122,8 +129,58 @@ func TestSettingNames(t *testing.T) {
 			kind.seen[kind.name] = true
 		}
 	}
-	s := Settings()[12] // batch.max_bytes
-	if s.Flag() != "batch-max-bytes" || s.Env() != "AUDITSTREAM_BATCH_MAX_BYTES" || s.Default() != "67108864" {
-		t.Fatalf("names %s %s %s", s.Flag(), s.Env(), s.Default())
+	for _, want := range []struct{ key, flag, env, def string }{
+		{"batch.max_bytes", "batch-max-bytes", "AUDITSTREAM_BATCH_MAX_BYTES", "67108864"},
+		{"schema_registry.url", "schema-registry-url", "AUDITSTREAM_SCHEMA_REGISTRY_URL", ""},
+		{"schema_registry.miss_ttl", "schema-registry-miss-ttl", "AUDITSTREAM_SCHEMA_REGISTRY_MISS_TTL", "1m0s"},
+	} {
+		i := slices.IndexFunc(Settings(), func(s Setting) bool { return s.Key == want.key })
+		if i < 0 {
+			t.Errorf("no setting %s", want.key)
+			continue
+		}
+		s := Settings()[i]
+		if s.Flag() != want.flag || s.Env() != want.env || s.Default() != want.def {
+			t.Errorf("%s: names %s %s %q", want.key, s.Flag(), s.Env(), s.Default())
+		}
 	}
+}
+
+func TestSchemaRegistryConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string // error substring; empty: valid
+	}{
+		{"unset", Config{}, ""},
+		{"http", Config{SchemaRegistry: SchemaRegistryConfig{URL: "http://sr:8081"}}, ""},
+		{"https with path", Config{SchemaRegistry: SchemaRegistryConfig{URL: "https://sr.example/registry"}}, ""},
+		{"no scheme", Config{SchemaRegistry: SchemaRegistryConfig{URL: "sr:8081"}}, "schema_registry.url: \"sr:8081\" is not an http(s) URL"},
+		{"no host", Config{SchemaRegistry: SchemaRegistryConfig{URL: "http://"}}, "is not an http(s) URL"},
+		{"with decoder", Config{SchemaRegistry: SchemaRegistryConfig{URL: "http://sr:8081"}, Decoder: staticDecoder(t)},
+			"set together with a Decoder"},
+		{"negative ttl", Config{SchemaRegistry: SchemaRegistryConfig{MissTTL: -time.Second}}, "schema_registry.miss_ttl: must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("error %v, want ErrInvalidConfig containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func staticDecoder(t *testing.T) Decoder {
+	c, err := event.NewStaticCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

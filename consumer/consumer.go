@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/plugin/kprom"
 
 	"github.com/auditstream/auditstream/event"
+	"github.com/auditstream/auditstream/schemas"
 	chschema "github.com/auditstream/auditstream/schemas/clickhouse"
 )
 
@@ -49,6 +50,10 @@ type Consumer struct {
 	ran   atomic.Bool
 	ready atomic.Bool
 
+	// schemas learns unknown schema IDs from the decoder's registry; nil when the decoder
+	// cannot (the default static codec). Used by the polling goroutine only.
+	schemas *schemaResolver
+
 	mu       sync.Mutex        // guards everything below
 	tables   map[string]*table // by topic
 	parts    map[topicPartition]*partState
@@ -58,6 +63,7 @@ type Consumer struct {
 	dlqUnit  *unit
 	dead     []*kgo.Record
 	deadWhy  []deadInfo
+	assigned map[string]map[int32]bool // partitions the group gave us, by topic
 }
 
 // deadInfo labels a pending dead letter for metrics.
@@ -74,22 +80,39 @@ func New(ctx context.Context, cfg Config) (*Consumer, error) {
 	}
 	cfg.setDefaults()
 	c := &Consumer{
-		cfg:    cfg,
-		log:    cfg.Logger.With("component", "consumer"),
-		m:      newMetrics(cfg.Registerer),
-		sink:   cfg.Sink,
-		dec:    cfg.Decoder,
-		wake:   make(chan struct{}, 1),
-		tables: map[string]*table{},
-		parts:  map[topicPartition]*partState{},
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "consumer"),
+		m:        newMetrics(cfg.Registerer),
+		sink:     cfg.Sink,
+		dec:      cfg.Decoder,
+		wake:     make(chan struct{}, 1),
+		tables:   map[string]*table{},
+		parts:    map[topicPartition]*partState{},
+		assigned: map[string]map[int32]bool{},
 	}
-	if c.dec == nil {
+	switch {
+	case c.dec != nil:
+	case cfg.SchemaRegistry.URL != "":
+		codec, err := newRegistryCodec(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		c.dec = codec
+		c.log.Info("schema registry codec ready", "url", cfg.SchemaRegistry.URL,
+			"audit_schema_id", codec.WriterID(schemas.Audit), "cobrowse_schema_id", codec.WriterID(schemas.Cobrowse))
+	default:
 		codec, err := event.NewStaticCodec()
 		if err != nil {
 			return nil, err
 		}
 		c.dec = codec
 	}
+	if l, ok := c.dec.(schemaLoader); ok && (cfg.Decoder != nil || cfg.SchemaRegistry.URL != "") {
+		c.schemas = &schemaResolver{loader: l, ttl: cfg.SchemaRegistry.MissTTL, misses: map[int]time.Time{},
+			m: c.m, log: c.log}
+	}
+	c.m.initSeries(map[string]string{cfg.Topics.Audit: chschema.TableAudit, cfg.Topics.Cobrowse: chschema.TableCobrowse},
+		c.schemas != nil)
 	for topic, name := range map[string]string{cfg.Topics.Cobrowse: chschema.TableCobrowse, cfg.Topics.Audit: chschema.TableAudit} {
 		b, err := newBatch(name, topic)
 		if err != nil {
@@ -124,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*Consumer, error) {
 		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(c.onAssigned),
 		kgo.OnPartitionsRevoked(c.onRevoked),
 		kgo.OnPartitionsLost(c.onLost),
 		kgo.FetchMaxWait(500 * time.Millisecond),
@@ -153,6 +177,15 @@ func (c *Consumer) closeConn() {
 // shutdown).
 func (c *Consumer) Ready() bool { return c.ready.Load() }
 
+func (c *Consumer) setReady(v bool) {
+	c.ready.Store(v)
+	if v {
+		c.m.ready.Set(1)
+	} else {
+		c.m.ready.Set(0)
+	}
+}
+
 // Run consumes until ctx is canceled, then stops within about cfg.ShutdownTimeout:
 // it flushes the open batches, waits for the inserts, commits, leaves the group and
 // closes its clients. It returns nil after a clean stop.
@@ -168,7 +201,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.log.Info("consuming", "group", c.cfg.Group, "topics", []string{c.cfg.Topics.Audit, c.cfg.Topics.Cobrowse},
 		"batch_max_rows", c.cfg.Batch.MaxRows, "batch_max_age", c.cfg.Batch.MaxAge)
-	c.ready.Store(true)
+	c.setReady(true)
 	for {
 		fs := c.poll(ctx)
 		if fs.IsClientClosed() {
@@ -185,7 +218,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		c.cl.AllowRebalance()
 	}
-	c.ready.Store(false)
+	c.setReady(false)
 
 	// Graceful stop: flush everything, wait (bounded), commit what completed.
 	done, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.ShutdownTimeout)
@@ -263,7 +296,12 @@ func (c *Consumer) process(ctx context.Context, fs kgo.Fetches) {
 		c.m.lag.WithLabelValues(p.Topic, partLabel(p.Partition)).Set(float64(max(0, p.HighWatermark-last.Offset-1)))
 		for _, r := range p.Records {
 			b := t.open
-			if err := b.rows.decodeAppend(c.dec, r.Value); err != nil {
+			err := b.rows.decodeAppend(c.dec, r.Value)
+			if re := (*recordError)(nil); errors.As(err, &re) && re.Reason == ReasonUnknownSchema &&
+				c.schemas != nil && c.schemas.resolve(ctx, r.Value, now) {
+				err = b.rows.decodeAppend(c.dec, r.Value) // the registry taught us the ID
+			}
+			if err != nil {
 				var re *recordError
 				if !errors.As(err, &re) {
 					re = &recordError{Reason: ReasonDecode, Err: err}
@@ -534,6 +572,24 @@ func (c *Consumer) drain(ctx context.Context, trig Trigger, timeout time.Duratio
 	return true
 }
 
+// onAssigned records the partitions the group gave us (for assigned_partitions).
+func (c *Consumer) onAssigned(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for topic, parts := range assigned {
+		set := c.assigned[topic]
+		if set == nil {
+			set = map[int32]bool{}
+			c.assigned[topic] = set
+		}
+		for _, p := range parts {
+			set[p] = true
+		}
+		c.m.assigned.WithLabelValues(topic).Set(float64(len(set)))
+	}
+	c.log.Info("partitions assigned", "partitions", assigned)
+}
+
 // onRevoked flushes and commits before the revoked partitions are given up. It runs in
 // franz-go's group goroutine, never concurrently with our processing (BlockRebalanceOnPoll).
 func (c *Consumer) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
@@ -569,8 +625,10 @@ func (c *Consumer) forget(gone map[string][]int32) {
 		for _, p := range parts {
 			set[p] = true
 			delete(c.parts, topicPartition{topic, p})
+			delete(c.assigned[topic], p)
 			c.m.lag.DeleteLabelValues(topic, partLabel(p))
 		}
+		c.m.assigned.WithLabelValues(topic).Set(float64(len(c.assigned[topic])))
 		t := c.tables[topic]
 		if t == nil {
 			continue

@@ -302,11 +302,73 @@ func TestConsumeInsertsCommitsAndDeadLetters(t *testing.T) {
 	}
 }
 
+// series returns the value of the series with exactly these labels (a histogram's sample
+// count) and whether it exists.
+func series(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) != len(labels) || !hasLabels(m, labels) {
+				continue
+			}
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue(), true
+			case m.Gauge != nil:
+				return m.Gauge.GetValue(), true
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount()), true
+			}
+		}
+	}
+	return 0, false
+}
+
 func TestMetricsLint(t *testing.T) {
 	_, addrs := newCluster(t)
-	produce(t, addrs, generator(t).Garbage(cobrowseTopic, 3))
 	sink := &consumertest.RecordingSink{}
 	r := start(t, addrs, sink, nil)
+
+	// Before any record: every series with known label values exists at 0, so the first
+	// event is an increase() from 0, not a new series.
+	const p = "auditstream_consumer_"
+	type s struct {
+		name   string
+		labels map[string]string
+	}
+	var zero []s
+	for _, tt := range []struct{ topic, table string }{{auditTopic, "audit_events"}, {cobrowseTopic, "cobrowse_events"}} {
+		topic, table := map[string]string{"topic": tt.topic}, map[string]string{"table": tt.table}
+		zero = append(zero, s{"records_consumed_total", topic}, s{"records_inserted_total", topic},
+			s{"insert_failures_total", table}, s{"insert_retries_total", table}, s{"insert_duration_seconds", table},
+			s{"batch_rows", table}, s{"batch_bytes", table}, s{"end_to_end_latency_seconds", table})
+		for _, reason := range []consumer.Reason{consumer.ReasonDecode, consumer.ReasonUnknownSchema, consumer.ReasonValidation} {
+			zero = append(zero, s{"records_dead_lettered_total", map[string]string{"topic": tt.topic, "reason": string(reason)}})
+		}
+		for _, trig := range []consumer.Trigger{consumer.TriggerRows, consumer.TriggerBytes, consumer.TriggerAge, consumer.TriggerRevoke, consumer.TriggerShutdown} {
+			zero = append(zero, s{"flushes_total", map[string]string{"table": tt.table, "trigger": string(trig)}})
+		}
+	}
+	for _, z := range zero {
+		if v, ok := series(t, r.reg, p+z.name, z.labels); !ok || v != 0 {
+			t.Errorf("%s%s: value %v, exists %v; want 0 before any record", z.name, z.labels, v, ok)
+		}
+	}
+	eventually(t, 20*time.Second, "ready and all 8 partitions assigned", func() bool {
+		ready, _ := series(t, r.reg, p+"ready", nil)
+		a, _ := series(t, r.reg, p+"assigned_partitions", map[string]string{"topic": auditTopic})
+		c, _ := series(t, r.reg, p+"assigned_partitions", map[string]string{"topic": cobrowseTopic})
+		return ready == 1 && r.c.Ready() && a == 4 && c == 4
+	})
+
+	produce(t, addrs, generator(t).Garbage(cobrowseTopic, 3))
 	eventually(t, 20*time.Second, "dead letters", func() bool {
 		return metric(t, r.reg, "auditstream_consumer_records_dead_lettered_total", nil) == 3
 	})
@@ -320,6 +382,13 @@ func TestMetricsLint(t *testing.T) {
 			continue
 		}
 		t.Errorf("metric %s: %s", p.Metric, p.Text)
+	}
+
+	r.stop(t)
+	ready, _ := series(t, r.reg, p+"ready", nil)
+	assigned := metric(t, r.reg, p+"assigned_partitions", nil)
+	if ready != 0 || assigned != 0 {
+		t.Errorf("after Run returned: ready %v, assigned_partitions %v; want 0, 0", ready, assigned)
 	}
 }
 

@@ -41,6 +41,20 @@
 // that produce succeeded, and consumption continues. ScanDeadLetters and ParseDeadLetter
 // read them back (auditstream dlq list|replay).
 //
+// # Schema Registry
+//
+// By default the consumer decodes the schema IDs pinned in package schemas. With
+// Config.SchemaRegistry.URL set it builds its decoder with event.NewRegistryCodec (subjects
+// "<topic>-value" of the configured topics), so it decodes the IDs its producers got from
+// the registry. A record whose schema ID the decoder does not know (a newer producer's
+// schema version) makes the consumer ask the registry for that ID, once, and retry the
+// decode; the record goes to the dead-letter topic as unknown-schema only if that fails.
+// IDs the registry could not resolve (unknown, not an auditstream schema, or a failed
+// request) are not asked for again for SchemaRegistry.MissTTL, and at most 4096 of them are
+// remembered (beyond that, new unknown IDs go to the DLQ without a lookup until entries
+// expire), so a flood of bad IDs does not hammer the registry. A lookup runs on the
+// polling goroutine (up to 10 s), so a slow registry delays consumption, not correctness.
+//
 // # Memory
 //
 // Config.MaxBufferedBytes bounds the estimated bytes of decoded rows that are not yet
@@ -59,7 +73,10 @@
 //
 // # Metrics
 //
-// All under auditstream_consumer_ (registered on Config.Registerer; nil: none):
+// All under auditstream_consumer_ (registered on Config.Registerer; nil: none). The labelled
+// series whose label values are known at start-up (the configured topics, the two tables,
+// the reasons, the triggers, the lookup results) exist at 0 from New on, so increase() and
+// rate() see the first event:
 //
 //	records_consumed_total{topic}                records polled from Kafka
 //	records_inserted_total{topic}                records stored (counted after the insert succeeded)
@@ -77,6 +94,10 @@
 //	paused                                       gauge: 1 while fetching is paused by backpressure
 //	end_to_end_latency_seconds{table}            histogram: insert completion time minus event time, per row
 //	lag_records{topic,partition}                 gauge: records behind the high watermark at the last fetch
+//	ready                                        gauge: 1 while Run is consuming (as /readyz), else 0
+//	assigned_partitions{topic}                   gauge: partitions assigned to this member
+//	schema_registry_lookups_total{result}        lookups of unknown schema IDs: loaded, unknown, error
+//	                                             (only with a registry)
 //
 // plus franz-go client metrics from kprom under auditstream_consumer_kafka_ (connects,
 // read/write bytes and errors, fetch bytes per topic, buffered records).

@@ -9,22 +9,25 @@ import (
 // metrics holds the consumer's collectors. With a nil Registerer every collector still
 // exists (so the hot path needs no nil checks) but is registered nowhere.
 type metrics struct {
-	consumed     *prometheus.CounterVec   // topic
-	inserted     *prometheus.CounterVec   // topic
-	deadLettered *prometheus.CounterVec   // topic, reason
-	batchRows    *prometheus.HistogramVec // table
-	batchBytes   *prometheus.HistogramVec // table
-	insertDur    *prometheus.HistogramVec // table
-	flushes      *prometheus.CounterVec   // table, trigger
-	retries      *prometheus.CounterVec   // table
-	failures     *prometheus.CounterVec   // table
-	commits      prometheus.Counter
-	commitErrors prometheus.Counter
-	dlqErrors    prometheus.Counter
-	buffered     prometheus.Gauge
-	paused       prometheus.Gauge
-	latency      *prometheus.HistogramVec // table
-	lag          *prometheus.GaugeVec     // topic, partition
+	consumed      *prometheus.CounterVec   // topic
+	inserted      *prometheus.CounterVec   // topic
+	deadLettered  *prometheus.CounterVec   // topic, reason
+	batchRows     *prometheus.HistogramVec // table
+	batchBytes    *prometheus.HistogramVec // table
+	insertDur     *prometheus.HistogramVec // table
+	flushes       *prometheus.CounterVec   // table, trigger
+	retries       *prometheus.CounterVec   // table
+	failures      *prometheus.CounterVec   // table
+	commits       prometheus.Counter
+	commitErrors  prometheus.Counter
+	dlqErrors     prometheus.Counter
+	buffered      prometheus.Gauge
+	paused        prometheus.Gauge
+	latency       *prometheus.HistogramVec // table
+	lag           *prometheus.GaugeVec     // topic, partition
+	ready         prometheus.Gauge
+	assigned      *prometheus.GaugeVec   // topic
+	schemaLookups *prometheus.CounterVec // result
 }
 
 const ns, subsystem = "auditstream", "consumer"
@@ -65,17 +68,53 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			prometheus.ExponentialBuckets(0.01, 2, 16), "table"),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts(opts("lag_records",
 			"Records behind the partition's high watermark as of the last fetch.")), []string{"topic", "partition"}),
+		ready: prometheus.NewGauge(prometheus.GaugeOpts(opts("ready",
+			"1 while Run is consuming (the same as /readyz), else 0."))),
+		assigned: prometheus.NewGaugeVec(prometheus.GaugeOpts(opts("assigned_partitions",
+			"Partitions of the topic currently assigned to this group member.")), []string{"topic"}),
+		schemaLookups: counter("schema_registry_lookups_total",
+			"Schema Registry lookups of schema IDs the consumer did not know, by result (loaded, unknown, error).", "result"),
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{
 			m.consumed, m.inserted, m.deadLettered, m.batchRows, m.batchBytes, m.insertDur,
 			m.flushes, m.retries, m.failures, m.commits, m.commitErrors, m.dlqErrors,
-			m.buffered, m.paused, m.latency, m.lag,
+			m.buffered, m.paused, m.latency, m.lag, m.ready, m.assigned, m.schemaLookups,
 		} {
 			reg.MustRegister(c)
 		}
 	}
 	return m
+}
+
+// initSeries creates every labelled series whose label values are known at start-up, at
+// zero, so that increase() and rate() see the first event instead of a series appearing
+// with its first value. tables maps each consumed topic to its table.
+func (m *metrics) initSeries(tables map[string]string, registry bool) {
+	reasons := []Reason{ReasonDecode, ReasonUnknownSchema, ReasonValidation}
+	triggers := []Trigger{TriggerRows, TriggerBytes, TriggerAge, TriggerRevoke, TriggerShutdown}
+	for topic, table := range tables {
+		m.consumed.WithLabelValues(topic)
+		m.inserted.WithLabelValues(topic)
+		m.assigned.WithLabelValues(topic)
+		for _, r := range reasons {
+			m.deadLettered.WithLabelValues(topic, string(r))
+		}
+		m.batchRows.WithLabelValues(table)
+		m.batchBytes.WithLabelValues(table)
+		m.insertDur.WithLabelValues(table)
+		m.latency.WithLabelValues(table)
+		m.retries.WithLabelValues(table)
+		m.failures.WithLabelValues(table)
+		for _, tr := range triggers {
+			m.flushes.WithLabelValues(table, string(tr))
+		}
+	}
+	if registry { // without a registry lookup there is nothing to count
+		for _, r := range []string{lookupLoaded, lookupUnknown, lookupError} {
+			m.schemaLookups.WithLabelValues(r)
+		}
+	}
 }
 
 func partLabel(p int32) string { return strconv.FormatInt(int64(p), 10) }

@@ -1,13 +1,16 @@
 package producer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/auditstream/auditstream/event"
 )
@@ -80,6 +83,7 @@ type cfg struct {
 	cobrowseTopic   string
 	clientID        string
 	codec           *event.Codec
+	registryURL     string
 	masker          event.Masker
 	linger          time.Duration
 	batchMaxBytes   int32
@@ -113,6 +117,7 @@ func defaultCfg() cfg {
 // minBatchMaxBytes is franz-go's lower bound for a record batch.
 const minBatchMaxBytes = 512
 
+// validate checks the configuration; it does no I/O.
 func (c *cfg) validate() error {
 	var errs []error
 	if len(c.brokers) == 0 {
@@ -152,7 +157,39 @@ func (c *cfg) validate() error {
 	if c.logger == nil {
 		errs = append(errs, errors.New("nil logger: omit the Logger option for a silent producer"))
 	}
+	if c.registryURL != "" {
+		if u, err := url.Parse(c.registryURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("schema registry URL %q is not an http(s) URL", c.registryURL))
+		}
+		if c.codec != nil {
+			errs = append(errs, errors.New("both Codec and SchemaRegistry given: SchemaRegistry builds the codec, choose one"))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// registryTimeout bounds SchemaRegistry's requests in New, which has no context.
+const registryTimeout = 30 * time.Second
+
+// buildRegistryCodec builds the codec of the SchemaRegistry option, if given.
+func (c *cfg) buildRegistryCodec() error {
+	if c.registryURL == "" {
+		return nil
+	}
+	cl, err := sr.NewClient(sr.URLs(c.registryURL))
+	if err != nil {
+		return fmt.Errorf("schema registry client: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+	defer cancel()
+	codec, err := event.NewRegistryCodec(ctx, cl,
+		event.AuditSubject(event.TopicSubject(c.auditTopic)),
+		event.CobrowseSubject(event.TopicSubject(c.cobrowseTopic)))
+	if err != nil {
+		return err
+	}
+	c.codec = codec
+	return nil
 }
 
 // Opt configures a Producer. Options are applied in order; a later option
@@ -180,8 +217,23 @@ func ClientID(id string) Opt { return opt(func(c *cfg) { c.clientID = id }) }
 
 // Codec sets the Avro codec that frames events, overriding the default
 // event.NewStaticCodec() (schema IDs pinned in schemas/). Use a codec from
-// event.NewRegistryCodec to take schema IDs from a Schema Registry.
+// event.NewRegistryCodec to take schema IDs from a Schema Registry (or
+// SchemaRegistry, which builds one). Codec and SchemaRegistry exclude each
+// other: New fails when both are given.
 func Codec(codec *event.Codec) Opt { return opt(func(c *cfg) { c.codec = codec }) }
+
+// SchemaRegistry makes New take schema IDs from the Confluent-compatible Schema
+// Registry at url (e.g. "http://schema-registry:8081") instead of the static
+// IDs pinned in schemas/. It is a convenience over Codec: New builds the codec
+// with event.NewRegistryCodec, under the subjects event.TopicSubject(topic) of
+// the audit and co-browsing topics (Confluent's TopicNameStrategy), registering
+// the newest schemas (which returns their IDs when they are already there).
+// Unlike the rest of New, this contacts the registry, for up to 30 s: New fails
+// if the registry is unreachable or rejects the schemas. For TLS, authentication
+// or a registry where clients may not register (event.LookupOnly), build the
+// codec yourself and pass it with Codec. Default: no registry. New fails when
+// both Codec and SchemaRegistry are given.
+func SchemaRegistry(url string) Opt { return opt(func(c *cfg) { c.registryURL = url }) }
 
 // Masker sets the function that masks INPUT text before it is encoded,
 // overriding event.DefaultMasker. Masker(nil) disables masking: only do that

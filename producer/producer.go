@@ -53,6 +53,10 @@ func New(opts ...Opt) (*Producer, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
+	// After validation, so a bad option fails New before any I/O.
+	if err := c.buildRegistryCodec(); err != nil {
+		return nil, fmt.Errorf("producer: %w", err)
+	}
 	if c.codec == nil {
 		codec, err := event.NewStaticCodec()
 		if err != nil {
