@@ -1,10 +1,15 @@
 package integration_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,4 +268,72 @@ func (p *tcpProxy) Restore(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.serve(ln)
+}
+
+// buildBinary builds cmd/auditstream once per test into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "auditstream")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/auditstream").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// binaryEnv is the environment of an `auditstream consume` process for this pipeline,
+// with ClickHouse at chAddr (the server, or a proxy in front of it) and extra settings.
+func (p *pipeline) binaryEnv(chAddr string, extra ...string) []string {
+	return append(append(os.Environ(),
+		"AUDITSTREAM_KAFKA_BROKERS="+strings.Join(p.env.KafkaBrokers, ","),
+		"AUDITSTREAM_GROUP="+p.group,
+		"AUDITSTREAM_TOPICS_AUDIT="+p.audit,
+		"AUDITSTREAM_TOPICS_COBROWSE="+p.cobrowse,
+		"AUDITSTREAM_TOPICS_DLQ="+p.dlq,
+		"AUDITSTREAM_CLICKHOUSE_ADDR="+chAddr,
+		"AUDITSTREAM_CLICKHOUSE_DATABASE="+p.db,
+		"AUDITSTREAM_CLICKHOUSE_USERNAME="+p.env.ClickHouseUser,
+		"AUDITSTREAM_CLICKHOUSE_PASSWORD="+p.env.ClickHousePassword,
+		"AUDITSTREAM_HTTP_ADDR=127.0.0.1:0",
+	), extra...)
+}
+
+// startBinary starts `auditstream consume`, collects its log lines, and kills it at cleanup.
+func startBinary(t *testing.T, bin string, env []string) (*exec.Cmd, *syncBuilder) {
+	t.Helper()
+	cmd := exec.Command(bin, "consume")
+	cmd.Env = env
+	logs := &syncBuilder{}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+		}
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, logs
+}
+
+// syncBuilder is a strings.Builder safe for one writer and concurrent readers.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) WriteString(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(v)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,13 +1,11 @@
 package integration_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"maps"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -241,46 +239,13 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 // Then SIGTERM must stop it cleanly within the shutdown bound.
 func TestConsumerSIGKILLMidBatch(t *testing.T) {
 	p := newPipeline(t, 4)
-	bin := filepath.Join(t.TempDir(), "auditstream")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/auditstream")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	env := append(os.Environ(),
-		"AUDITSTREAM_BROKERS="+strings.Join(p.env.KafkaBrokers, ","),
-		"AUDITSTREAM_GROUP="+p.group,
-		"AUDITSTREAM_TOPICS_AUDIT="+p.audit,
-		"AUDITSTREAM_TOPICS_COBROWSE="+p.cobrowse,
-		"AUDITSTREAM_TOPICS_DLQ="+p.dlq,
-		"AUDITSTREAM_CLICKHOUSE_ADDR="+p.env.ClickHouseAddr,
-		"AUDITSTREAM_CLICKHOUSE_DATABASE="+p.db,
-		"AUDITSTREAM_CLICKHOUSE_USERNAME="+p.env.ClickHouseUser,
-		"AUDITSTREAM_CLICKHOUSE_PASSWORD="+p.env.ClickHousePassword,
-		"AUDITSTREAM_HTTP_ADDR=127.0.0.1:0",
+	bin := buildBinary(t)
+	env := p.binaryEnv(p.env.ClickHouseAddr,
 		"AUDITSTREAM_BATCH_MAX_ROWS=3000",
 		"AUDITSTREAM_BATCH_MAX_AGE=300ms",
 		"AUDITSTREAM_SHUTDOWN_TIMEOUT=10s",
 	)
-	start := func() (*exec.Cmd, *strings.Builder) {
-		cmd := exec.Command(bin, "consume")
-		cmd.Env = env
-		var logs strings.Builder
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				logs.WriteString(sc.Text() + "\n")
-			}
-		}()
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, &logs
-	}
+	start := func() (*exec.Cmd, *syncBuilder) { return startBinary(t, bin, env) }
 
 	cob, cobIDs := p.gen.Cobrowse(p.cobrowse, 60_000, 400)
 	aud, audIDs := p.gen.Audit(p.audit, 6_000)
@@ -323,4 +288,82 @@ func TestConsumerSIGKILLMidBatch(t *testing.T) {
 	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
 		t.Errorf("no clean stop in the logs:\n%s", logs.String())
 	}
+}
+
+// TestConsumerMemoryBoundedDuringOutage runs the real binary with a 32 MiB buffer bound,
+// makes ClickHouse unreachable for 30 s while a backlog of about 25x the bound waits in
+// Kafka, and checks the process's peak RSS against the documented bound
+// (consumer/doc.go: RSS ≈ 2 × (max_buffered_bytes + fetch buffers + one batch) + ~30 MiB).
+// Afterwards every event is stored exactly once.
+func TestConsumerMemoryBoundedDuringOutage(t *testing.T) {
+	p := newPipeline(t, 3)
+	proxy := newTCPProxy(t, p.env.ClickHouseAddr)
+	const boundMiB, batchMiB, outage = 32, 8, 30 * time.Second
+	env := p.binaryEnv(proxy.addr,
+		fmt.Sprintf("AUDITSTREAM_MAX_BUFFERED_BYTES=%d", boundMiB<<20),
+		fmt.Sprintf("AUDITSTREAM_BATCH_MAX_BYTES=%d", batchMiB<<20),
+		"AUDITSTREAM_INSERT_TIMEOUT=5s",
+		"AUDITSTREAM_CLICKHOUSE_DIAL_TIMEOUT=1s",
+		"AUDITSTREAM_RETRY_MAX_BACKOFF=2s",
+	)
+	cmd, logs := startBinary(t, buildBinary(t), env)
+	waitFor(t, time.Minute, "the consumer to start consuming", func() bool {
+		return strings.Contains(logs.String(), `"msg":"consuming"`)
+	})
+	baseline := rssMiB(t, cmd.Process.Pid)
+
+	proxy.Cut()
+	const n = 800_000 // ~330 B of buffered row each: ~250 MiB of rows, about 8x the bound
+	cob, ids := p.gen.Cobrowse(p.cobrowse, n, 2000)
+	p.produce(t, cob)
+	var peak float64
+	for deadline := time.Now().Add(outage); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		peak = max(peak, rssMiB(t, cmd.Process.Pid))
+	}
+	if rows := p.rowCount(t, chschema.TableCobrowse); rows != 0 {
+		t.Fatalf("%d rows stored through a cut proxy", rows)
+	}
+	// franz-go fetches at most about 1 MiB per partition per request here (3 partitions);
+	// 50 MiB covers FetchMaxBytes. The formula's 2x is Go's heap growth at GOGC=100.
+	limit := 2*float64(boundMiB+50+batchMiB) + 30
+	t.Logf("outage %v: RSS %.0f MiB before, peak %.0f MiB with %d events waiting (bound %d MiB, documented limit %.0f MiB)",
+		outage, baseline, peak, n, boundMiB, limit)
+	if peak > limit {
+		t.Fatalf("peak RSS %.0f MiB above the documented limit %.0f MiB for a %d MiB buffer bound", peak, limit, boundMiB)
+	}
+	if !strings.Contains(logs.String(), "paused fetching") {
+		t.Errorf("no 'paused fetching' log line during the outage:\n%s", tail(logs.String(), 20))
+	}
+
+	proxy.Restore(t)
+	waitFor(t, 3*time.Minute, "the backlog stored after recovery", func() bool {
+		return p.rowCount(t, chschema.TableCobrowse) >= n
+	})
+	dups := p.requireExactly(t, chschema.TableCobrowse, ids)
+	t.Logf("after recovery: all %d stored, %d duplicate rows (collapsed by ReplacingMergeTree)", n, dups)
+}
+
+// rssMiB reads a process's resident set size from /proc.
+func rssMiB(t *testing.T, pid int) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%f kB", &kb); err != nil {
+				t.Fatal(err)
+			}
+			return kb / 1024
+		}
+	}
+	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	return 0
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
