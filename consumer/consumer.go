@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/plugin/kprom"
 
 	"github.com/auditstream/auditstream/event"
+	"github.com/auditstream/auditstream/internal/kgolog"
 	"github.com/auditstream/auditstream/schemas"
 	chschema "github.com/auditstream/auditstream/schemas/clickhouse"
 )
@@ -152,7 +153,7 @@ func New(ctx context.Context, cfg Config) (*Consumer, error) {
 		kgo.OnPartitionsLost(c.onLost),
 		kgo.FetchMaxWait(500 * time.Millisecond),
 		kgo.ProducerLinger(5 * time.Millisecond),
-		kgo.WithLogger(kgoLogger{c.cfg.Logger.With("component", "kafka")}),
+		kgo.WithLogger(kgolog.New(c.cfg.Logger.With("component", "kafka"))),
 	}
 	if cfg.Registerer != nil {
 		opts = append(opts, kgo.WithHooks(kprom.NewMetrics("auditstream", kprom.Subsystem("consumer_kafka"),

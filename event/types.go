@@ -12,7 +12,7 @@ type ID [16]byte
 // AuditType is the type of an audit event, spelled as in the event catalogue.
 type AuditType string
 
-// The audit event types of the catalogue (../shared/seed/EVENTS.md, category 1).
+// The audit event types of the catalogue (docs/events.md, category 1).
 const (
 	AuditUnknown        AuditType = "UNKNOWN" // a type this build does not know (Avro enum default)
 	StartCall           AuditType = "START_CALL"

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/plugin/kprom"
 
 	"github.com/auditstream/auditstream/event"
+	"github.com/auditstream/auditstream/internal/kgolog"
 )
 
 // Producer emits audit and co-browsing events to Kafka. Create one per process
@@ -94,7 +95,7 @@ func New(opts ...Opt) (*Producer, error) {
 		kgo.RecordDeliveryTimeout(c.deliveryTimeout),
 	}
 	if c.logger.Enabled(context.Background(), slog.LevelError) {
-		kopts = append(kopts, kgo.WithLogger(kgoLogger{c.logger.With("component", "producer-kafka")}))
+		kopts = append(kopts, kgo.WithLogger(kgolog.New(c.logger.With("component", "producer-kafka"))))
 	}
 	if c.registerer != nil {
 		m, err := newMetrics(c.registerer, p.gate.load)
