@@ -43,9 +43,11 @@ status: ## versions, PIDs, ports and RSS of the local services
 # still fails if anything did.
 test: up ## vet + gofmt + lint + alert-rule tests, then every test (race, shuffle) against the local services, E2E=1
 	@static=0; $(MAKE) --no-print-directory vet fmt-check lint alerts-test || static=$$?; \
-	echo "$(LOCAL_ENV) $(GO) test $(TEST_FLAGS) ./..."; \
-	$(LOCAL_ENV) $(GO) test $(TEST_FLAGS) ./...; \
-	if [[ $$static != 0 ]]; then echo "make test: tests passed, but vet, gofmt or lint failed (see above)" >&2; exit 1; fi
+	echo "$(LOCAL_ENV) $(GO) test $(TEST_FLAGS) ./... (integration tests with -v: provider, server versions, every test's result)"; \
+	tests=0; $(LOCAL_ENV) $(GO) test $(TEST_FLAGS) $$($(GO) list ./... | grep -v /integration_test) || tests=$$?; \
+	$(LOCAL_ENV) $(GO) test $(TEST_FLAGS) -v ./integration_test/... || tests=$$?; \
+	if [[ $$tests != 0 ]]; then echo "make test: tests failed (see above)" >&2; exit 1; fi; \
+	if [[ $$static != 0 ]]; then echo "make test: tests passed, but vet, gofmt, lint or the alert tests failed (see above)" >&2; exit 1; fi
 
 test-unit: ## tests that need no services (go test -short; integration tests skip)
 	$(GO) test $(TEST_FLAGS) -short ./...
