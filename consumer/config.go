@@ -40,6 +40,7 @@ const (
 	DefaultRetryBackoff     = 200 * time.Millisecond
 	DefaultRetryMaxBackoff  = 15 * time.Second
 	DefaultRevokeTimeout    = 30 * time.Second
+	DefaultSessionTimeout   = 45 * time.Second
 	DefaultShutdownTimeout  = 25 * time.Second
 	DefaultHTTPAddr         = ":9464"
 	DefaultLogLevel         = "info"
@@ -103,6 +104,13 @@ type Config struct {
 	// partitions' records; past it, their uncommitted records are left to the next owner.
 	// Keep it below the group's rebalance timeout (60 s). Default DefaultRevokeTimeout.
 	RevokeTimeout time.Duration `yaml:"revoke_timeout"`
+	// SessionTimeout is the Kafka group session timeout: how long the group waits for a
+	// member that stopped heartbeating (crashed, killed, partitioned) before giving its
+	// partitions to others. Lower means faster fail-over after a crash, but a member
+	// stalled longer than this (GC, CPU starvation) loses its partitions. The broker bounds
+	// it (group.min/max.session.timeout.ms, 6 s to 30 min by default). Default
+	// DefaultSessionTimeout (Kafka's own default).
+	SessionTimeout time.Duration `yaml:"session_timeout"`
 	// ShutdownTimeout bounds the final flush and commit on shutdown. Default DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 
@@ -156,6 +164,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.RetryBackoff, DefaultRetryBackoff)
 	setDefault(&c.RetryMaxBackoff, DefaultRetryMaxBackoff)
 	setDefault(&c.RevokeTimeout, DefaultRevokeTimeout)
+	setDefault(&c.SessionTimeout, DefaultSessionTimeout)
 	setDefault(&c.ShutdownTimeout, DefaultShutdownTimeout)
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = DefaultHTTPAddr
@@ -189,6 +198,7 @@ func (c *Config) validate() error {
 		{"max_poll_records", int64(c.MaxPollRecords)}, {"insert_timeout", int64(c.InsertTimeout)},
 		{"retry_backoff", int64(c.RetryBackoff)}, {"retry_max_backoff", int64(c.RetryMaxBackoff)},
 		{"revoke_timeout", int64(c.RevokeTimeout)}, {"shutdown_timeout", int64(c.ShutdownTimeout)},
+		{"session_timeout", int64(c.SessionTimeout)},
 		{"clickhouse.dial_timeout", int64(c.ClickHouse.DialTimeout)},
 		{"schema_registry.miss_ttl", int64(c.SchemaRegistry.MissTTL)},
 	} {
@@ -357,6 +367,7 @@ func Settings() []Setting {
 		dur("retry_backoff", "first backoff after a failed insert or dead-letter write", func(c *Config) *time.Duration { return &c.RetryBackoff }),
 		dur("retry_max_backoff", "backoff cap", func(c *Config) *time.Duration { return &c.RetryMaxBackoff }),
 		dur("revoke_timeout", "how long a partition revocation waits for inserts", func(c *Config) *time.Duration { return &c.RevokeTimeout }),
+		dur("session_timeout", "Kafka group session timeout: how soon a crashed member's partitions move", func(c *Config) *time.Duration { return &c.SessionTimeout }),
 		dur("shutdown_timeout", "how long shutdown waits for the final flush and commit", func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 		str("http_addr", "address of /metrics, /healthz and /readyz", func(c *Config) *string { return &c.HTTPAddr }),
 		str("log_level", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }),

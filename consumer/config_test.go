@@ -57,7 +57,7 @@ func TestConfigFullFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Batch != (BatchPolicy{50000, 32 << 20, 5 * time.Second}) || c.Topics.DLQ != "a.dlq" ||
-		c.ClickHouse.Addr[0] != "ch-1:9000" || !c.SkipMigrate || c.RevokeTimeout != 20*time.Second ||
+		c.ClickHouse.Addr[0] != "ch-1:9000" || !c.SkipMigrate || c.RevokeTimeout != 20*time.Second || c.SessionTimeout != 10*time.Second ||
 		c.SchemaRegistry.URL != "https://sr.internal:8081" || c.SchemaRegistry.MissTTL != 30*time.Second {
 		t.Fatalf("decoded %+v", c)
 	}

@@ -152,6 +152,7 @@ func New(ctx context.Context, cfg Config) (*Consumer, error) {
 		kgo.OnPartitionsRevoked(c.onRevoked),
 		kgo.OnPartitionsLost(c.onLost),
 		kgo.FetchMaxWait(500 * time.Millisecond),
+		kgo.SessionTimeout(cfg.SessionTimeout),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.WithLogger(kgolog.New(c.cfg.Logger.With("component", "kafka"))),
 	}

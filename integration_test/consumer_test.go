@@ -244,6 +244,7 @@ func TestConsumerSIGKILLMidBatch(t *testing.T) {
 		"AUDITSTREAM_BATCH_MAX_ROWS=3000",
 		"AUDITSTREAM_BATCH_MAX_AGE=300ms",
 		"AUDITSTREAM_SHUTDOWN_TIMEOUT=10s",
+		"AUDITSTREAM_SESSION_TIMEOUT=6s", // the broker's minimum: the killed member's partitions move sooner
 	)
 	start := func() (*exec.Cmd, *syncBuilder) { return startBinary(t, bin, env) }
 
