@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,25 +81,33 @@ func runReplay(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.json {
-		enc := json.NewEncoder(os.Stdout)
-		for _, e := range page.Events {
-			if err := enc.Encode(cobrowseJSON(e)); err != nil {
-				return err
-			}
-		}
-	} else {
-		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "TIME\tSEQ\tACTOR\tTYPE\tDETAILS\n")
-		for _, e := range page.Events {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", e.Time.Format(timeLayout), e.Seq, e.Actor, e.Type, cobrowseDetails(e))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+	err = printPage(f.json, page.Events, cobrowseJSON, "TIME\tSEQ\tACTOR\tTYPE\tDETAILS", func(e event.Cobrowse) string {
+		return fmt.Sprintf("%s\t%d\t%s\t%s\t%s", e.Time.Format(timeLayout), e.Seq, e.Actor, e.Type, cobrowseDetails(e))
+	})
+	if err != nil {
+		return err
 	}
 	printNext(page.Next, page.Next == nil)
 	return nil
+}
+
+// printPage writes one page of results to stdout: JSON lines with -json, else a table.
+func printPage[T any](jsonLines bool, items []T, toJSON func(T) map[string]any, header string, row func(T) string) error {
+	if jsonLines {
+		enc := json.NewEncoder(os.Stdout)
+		for _, it := range items {
+			if err := enc.Encode(toJSON(it)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
+	}
+	return tw.Flush()
 }
 
 // cobrowseDetails renders the payload of e for the timeline.
@@ -188,28 +197,20 @@ func runSessions(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.json {
-		enc := json.NewEncoder(os.Stdout)
-		for _, s := range page.Sessions {
-			if err := enc.Encode(map[string]any{
-				"session_id": s.SessionID, "first_event_time": s.FirstEventTime.Format(timeLayout),
-				"last_event_time": s.LastEventTime.Format(timeLayout), "events": s.Events,
-				"agent_events": s.AgentEvents, "customer_events": s.CustomerEvents,
-				"distinct_pages": s.DistinctPages, "agent_involved": s.AgentInvolved,
-			}); err != nil {
-				return err
-			}
+	sessionJSON := func(s query.Session) map[string]any {
+		return map[string]any{
+			"session_id": s.SessionID, "first_event_time": s.FirstEventTime.Format(timeLayout),
+			"last_event_time": s.LastEventTime.Format(timeLayout), "events": s.Events,
+			"agent_events": s.AgentEvents, "customer_events": s.CustomerEvents,
+			"distinct_pages": s.DistinctPages, "agent_involved": s.AgentInvolved,
 		}
-	} else {
-		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "SESSION\tFIRST EVENT\tDURATION\tEVENTS\tAGENT\tCUSTOMER\tPAGES\n")
-		for _, s := range page.Sessions {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.SessionID, s.FirstEventTime.Format(timeLayout),
-				s.LastEventTime.Sub(s.FirstEventTime).Round(time.Millisecond), s.Events, s.AgentEvents, s.CustomerEvents, s.DistinctPages)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+	}
+	err = printPage(f.json, page.Sessions, sessionJSON, "SESSION\tFIRST EVENT\tDURATION\tEVENTS\tAGENT\tCUSTOMER\tPAGES", func(s query.Session) string {
+		return fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%d\t%d", s.SessionID, s.FirstEventTime.Format(timeLayout),
+			s.LastEventTime.Sub(s.FirstEventTime).Round(time.Millisecond), s.Events, s.AgentEvents, s.CustomerEvents, s.DistinctPages)
+	})
+	if err != nil {
+		return err
 	}
 	printNext(page.Next, page.Next == nil)
 	return nil
@@ -244,7 +245,7 @@ func runActivity(ctx context.Context, args []string) error {
 	known := event.AuditTypes()
 	for _, t := range types {
 		at := event.AuditType(strings.ToUpper(t))
-		if !contains(known, at) {
+		if !slices.Contains(known, at) {
 			return fmt.Errorf("unknown audit type %q (known: %v)", t, known)
 		}
 		req.Types = append(req.Types, at)
@@ -268,42 +269,22 @@ func runActivity(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.json {
-		enc := json.NewEncoder(os.Stdout)
-		for _, e := range page.Events {
-			if err := enc.Encode(auditJSON(e)); err != nil {
-				return err
+	err = printPage(f.json, page.Events, auditJSON, "TIME\tUSER\tTYPE\tDETAILS", func(e event.Audit) string {
+		m := auditJSON(e)
+		var d []string
+		for _, k := range []string{"call_id", "customer_id", "session_id", "status", "message_id", "role_name",
+			"target_user_id", "permissions", "operation", "joined_agents", "tags", "data_json"} {
+			if v, ok := m[k]; ok {
+				d = append(d, fmt.Sprintf("%s=%v", k, v))
 			}
 		}
-	} else {
-		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "TIME\tUSER\tTYPE\tDETAILS\n")
-		for _, e := range page.Events {
-			m := auditJSON(e)
-			var d []string
-			for _, k := range []string{"call_id", "customer_id", "session_id", "status", "message_id", "role_name",
-				"target_user_id", "permissions", "operation", "joined_agents", "tags", "data_json"} {
-				if v, ok := m[k]; ok {
-					d = append(d, fmt.Sprintf("%s=%v", k, v))
-				}
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Time.Format(timeLayout), e.TenantUserID, e.Type, strings.Join(d, " "))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		return fmt.Sprintf("%s\t%s\t%s\t%s", e.Time.Format(timeLayout), e.TenantUserID, e.Type, strings.Join(d, " "))
+	})
+	if err != nil {
+		return err
 	}
 	printNext(page.Next, page.Next == nil)
 	return nil
-}
-
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // auditJSON is the JSON shape of an activity log entry.
