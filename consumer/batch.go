@@ -59,22 +59,10 @@ func (b *Batch) Len() int { return len(b.part) }
 // per-row overhead of the column buffers).
 func (b *Batch) Bytes() int { return b.bytes }
 
-// Column returns the rows' values of one insert column (chschema.InsertColumns) as the
-// typed slice clickhouse-go's BatchColumn.Append accepts, in the representation chschema
-// chooses (Enum8 columns are int8 codes). The column's ClickHouse type chType selects the
-// profile's form of event_time: DateTime64 gets Unix milliseconds, anything else
-// (DateTime) Unix seconds. Unknown names return an error wrapping ErrUnknownColumn.
-func (b *Batch) Column(name, chType string) (any, error) {
-	p := chschema.Legacy
-	if strings.HasPrefix(chType, "DateTime64") {
-		p = chschema.Modern
-	}
-	i := slices.Index(chschema.InsertColumns(p, b.table), name)
-	if i < 0 {
-		return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, b.table, name)
-	}
-	return b.rows.Columns(p)[i], nil
-}
+// Columns returns the rows as one typed slice per column of chschema.InsertColumns(p,
+// table), in that order, ready for clickhouse-go's BatchColumn.Append (a custom Sink
+// inserts them the way ClickHouseSink does). The slices alias the batch until it is reset.
+func (b *Batch) Columns(p chschema.Profile) []any { return b.rows.Columns(p) }
 
 // EventIDs returns the event_id column.
 func (b *Batch) EventIDs() []uuid.UUID { return b.rows.EventIDs() }

@@ -2,7 +2,10 @@ package consumer
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,7 +133,7 @@ func TestBatchDropAndDedupToken(t *testing.T) {
 	}
 	for _, p := range []chschema.Profile{chschema.Modern, chschema.Legacy} {
 		for _, name := range chschema.InsertColumns(p, chschema.TableCobrowse) {
-			v, err := b.Column(name, timeType(p))
+			v, err := column(b, name, timeType(p))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,6 +174,20 @@ func lenOf(v any) int {
 	return -1
 }
 
+// column looks up one insert column of b by name, the profile taken from the ClickHouse
+// type of event_time (DateTime64: modern), so tests can assert on columns by name.
+func column(b *Batch, name, chType string) (any, error) {
+	p := chschema.Legacy
+	if strings.HasPrefix(chType, "DateTime64") {
+		p = chschema.Modern
+	}
+	i := slices.Index(chschema.InsertColumns(p, b.table), name)
+	if i < 0 {
+		return nil, fmt.Errorf("%w: %s.%s", ErrUnknownColumn, b.table, name)
+	}
+	return b.Columns(p)[i], nil
+}
+
 // timeType is the ClickHouse type of event_time in profile p.
 func timeType(p chschema.Profile) string {
 	if p == chschema.Modern {
@@ -201,7 +218,7 @@ func TestBatchColumnEventTime(t *testing.T) {
 		{"type", "Enum8('UNKNOWN' = 0, 'START_CALL' = 1)", []int8{4, 4}},
 	}
 	for _, tt := range tests {
-		got, err := b.Column(tt.name, tt.chType)
+		got, err := column(b, tt.name, tt.chType)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Column(%s, %s) = %v, %v; want %v", tt.name, tt.chType, got, err, tt.want)
 		}
@@ -219,11 +236,11 @@ func TestEveryInsertColumnIsKnown(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, c := range chschema.InsertColumns(p, table) {
-				if _, err := b.Column(c, timeType(p)); err != nil {
+				if _, err := column(b, c, timeType(p)); err != nil {
 					t.Errorf("%v %s: %v", p, table, err)
 				}
 			}
-			if _, err := b.Column("no_such_column", timeType(p)); !errors.Is(err, ErrUnknownColumn) {
+			if _, err := column(b, "no_such_column", timeType(p)); !errors.Is(err, ErrUnknownColumn) {
 				t.Errorf("%v %s: unknown column: err = %v, want ErrUnknownColumn", p, table, err)
 			}
 		}

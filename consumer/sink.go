@@ -75,7 +75,7 @@ func (s *ClickHouseSink) Insert(ctx context.Context, b *Batch) (err error) {
 	}
 	defer batch.Close()
 	names := s.columns[b.Table()]
-	for i, v := range b.rows.Columns(s.profile) {
+	for i, v := range b.Columns(s.profile) {
 		if err := batch.Column(i).Append(v); err != nil {
 			return fmt.Errorf("append %s.%s: %w", b.Table(), names[i], err)
 		}
